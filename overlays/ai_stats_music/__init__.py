@@ -1,1 +1,47 @@
-"""ai_stats_music"""
+"""ai_stats_music: a typed, polling, download-safe client for the AI Stats Gateway music API.
+
+The public names are re-exported here; the modules behind them are private.
+The generated low-level client is ``ai_stats_gateway`` (see ``MusicClient.raw``).
+"""
+
+from ._errors import (
+    AIStatsError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    MalformedResponseError,
+    MusicJobFailed,
+    MusicJobTimeout,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from ._models import JobStatus, MusicClip, MusicJob, MusicJobError, MusicUsage
+from ._version import __version__
+
+__all__ = [
+    "AIStatsError",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "JobStatus",
+    "MalformedResponseError",
+    "MusicClip",
+    "MusicJob",
+    "MusicJobError",
+    "MusicJobFailed",
+    "MusicJobTimeout",
+    "MusicUsage",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "__version__",
+]
