@@ -4,6 +4,8 @@ The public names are re-exported here; the modules behind them are private.
 The generated low-level client is ``ai_stats_gateway`` (see ``MusicClient.raw``).
 """
 
+from ._client import AsyncMusicClient, MusicClient
+from ._core import RetryPolicy
 from ._errors import (
     AIStatsError,
     APIConnectionError,
@@ -21,6 +23,16 @@ from ._errors import (
     ServerError,
 )
 from ._models import JobStatus, MusicClip, MusicJob, MusicJobError, MusicUsage
+from ._options import (
+    AudioFormat,
+    DebugOptions,
+    ElevenLabsOptions,
+    MaxPrice,
+    ProviderRouting,
+    SunoOptions,
+    VocalGender,
+    check_suno_rules,
+)
 from ._version import __version__
 
 __all__ = [
@@ -29,10 +41,16 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncMusicClient",
+    "AudioFormat",
     "AuthenticationError",
     "BadRequestError",
+    "DebugOptions",
+    "ElevenLabsOptions",
     "JobStatus",
     "MalformedResponseError",
+    "MaxPrice",
+    "MusicClient",
     "MusicClip",
     "MusicJob",
     "MusicJobError",
@@ -41,7 +59,12 @@ __all__ = [
     "MusicUsage",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProviderRouting",
     "RateLimitError",
+    "RetryPolicy",
     "ServerError",
+    "SunoOptions",
+    "VocalGender",
     "__version__",
+    "check_suno_rules",
 ]

@@ -71,9 +71,15 @@ class AIStatsError(Exception):
 
 
 class APIError(AIStatsError):
-    """Something went wrong talking to the gateway."""
+    """Something went wrong talking to the gateway.
+
+    ``job_may_exist`` is True on a failed ``create`` whose request may have been
+    processed (a dropped connection, a timeout, a 5xx): a job may exist although
+    no id came back, and the client did not retry, to avoid paying twice.
+    """
 
     request: httpx.Request | None
+    job_may_exist: bool = False
 
     def __init__(
         self,

@@ -1,0 +1,468 @@
+"""``MusicClient`` and ``AsyncMusicClient``: the same methods, sync and async.
+
+Both are thin I/O drivers around ``_core`` (requests, answers, errors,
+retries) and ``_polling`` (waiting): the logic is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import httpx
+
+from . import _gen
+from ._core import (
+    DEFAULT_TIMEOUT,
+    RetryPolicy,
+    _Secret,
+    check_job_id,
+    create_kwargs,
+    log,
+    note_create_failure,
+    parse_job,
+    poll_hint,
+    resolve_api_key,
+    resolve_base_url,
+    scrub,
+    status_kwargs,
+    transport_error,
+)
+from ._errors import APIError, MalformedResponseError, status_error
+from ._models import MusicJob
+from ._options import (
+    AudioFormat,
+    DebugLike,
+    ElevenLabsLike,
+    ProviderLike,
+    SunoLike,
+    build_request,
+)
+
+__all__ = ["AsyncMusicClient", "MusicClient"]
+
+_T = TypeVar("_T")
+TimeoutTypes = float | httpx.Timeout | None
+
+
+class _NotGiven:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
+
+#: One pool per client; sized for ``wait_many`` (see its ``concurrency``).
+DEFAULT_LIMITS: Final = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+
+
+class _Attempts:
+    """Counts the tries of one call and turns each failure into a delay or a raise."""
+
+    __slots__ = ("_client", "_creating", "_job_id", "_n", "_retry")
+
+    def __init__(
+        self, client: _BaseClient, *, creating: bool, job_id: str | None, retry: RetryPolicy
+    ) -> None:
+        self._client = client
+        self._creating = creating
+        self._job_id = job_id
+        self._retry = retry
+        self._n = 0
+
+    def failed(self, error: APIError) -> float:
+        """The delay before the next try, or raise ``error`` when giving up."""
+        delay = self._retry.delay(
+            error, attempt=self._n, creating=self._creating, rng=self._client._rng
+        )
+        if delay is None:
+            if self._creating:
+                note_create_failure(error)
+            raise scrub(error, self._client._api_key) from None
+        self._n += 1
+        log.debug(
+            "retry %d of %d in %.2f s after %s",
+            self._n,
+            self._retry.max_retries,
+            delay,
+            type(error).__name__,
+        )
+        return delay
+
+    def raised(self, exc: httpx.HTTPError) -> float:
+        request = exc.request if isinstance(exc, httpx.RequestError) else None
+        return self.failed(transport_error(exc, request=request, job_id=self._job_id))
+
+    def answered(self, response: httpx.Response) -> float:
+        return self.failed(status_error(response, job_id=self._job_id))
+
+
+class _BaseClient:
+    """Configuration and behaviour common to both clients."""
+
+    _raw: _gen.AuthenticatedClient
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        headers: Mapping[str, str] | None,
+        allow_insecure_http: bool,
+    ) -> None:
+        self._api_key = resolve_api_key(api_key)
+        self.base_url: str = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.max_retries: int = max_retries
+        self._retry = RetryPolicy(max_retries=max_retries)
+        self._no_retry = RetryPolicy(max_retries=0)
+        self._rng = random.Random()
+        self._auth = {"Authorization": _Secret(f"Bearer {self._api_key}")}
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+        self._raw = _gen.AuthenticatedClient(
+            base_url=self.base_url,
+            token=self._api_key,
+            headers=extra,
+            timeout=timeout
+            if isinstance(timeout, httpx.Timeout) or timeout is None
+            else httpx.Timeout(timeout),
+            follow_redirects=False,
+            httpx_args={"limits": DEFAULT_LIMITS},
+        )
+
+    @property
+    def raw(self) -> _gen.AuthenticatedClient:
+        """The generated client, for operations the overlay does not wrap.
+
+        Use it with ``ai_stats_gateway.api.gateway.*`` functions; it shares this
+        client's connection pool and authentication.
+        """
+        return self._raw
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _kwargs(self, kwargs: dict[str, Any], timeout: TimeoutTypes | _NotGiven) -> dict[str, Any]:
+        headers = kwargs.get("headers")
+        kwargs["headers"] = {**headers, **self._auth} if headers else self._auth
+        if not isinstance(timeout, _NotGiven):
+            kwargs["timeout"] = timeout
+        return kwargs
+
+    def _create_kwargs(
+        self,
+        *,
+        model: str,
+        prompt: str | None,
+        duration: int | None,
+        format: AudioFormat | str | None,
+        provider: ProviderLike | None,
+        suno: SunoLike | None,
+        elevenlabs: ElevenLabsLike | None,
+        echo_upstream_request: bool | None,
+        debug: DebugLike | None,
+        extra_body: Mapping[str, Any] | None,
+        timeout: TimeoutTypes | _NotGiven,
+    ) -> dict[str, Any]:
+        body = build_request(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            format=format,
+            provider=provider,
+            suno=suno,
+            elevenlabs=elevenlabs,
+            echo_upstream_request=echo_upstream_request,
+            debug=debug,
+            extra_body=extra_body,
+        )
+        return self._kwargs(create_kwargs(body), timeout)
+
+    def _parse_created(self, response: httpx.Response) -> MusicJob:
+        job = parse_job(response)
+        log.debug("created music job %s (status %s)", job.id, job.status)
+        return job
+
+
+def _parse_status(job_id: str) -> Callable[[httpx.Response], tuple[MusicJob, float | None]]:
+    def parse(response: httpx.Response) -> tuple[MusicJob, float | None]:
+        return parse_job(response, job_id=job_id), poll_hint(response)
+
+    return parse
+
+
+class MusicClient(_BaseClient):
+    """Synchronous client of the music API.
+
+    ``api_key`` defaults to ``$AI_STATS_API_KEY``, ``base_url`` to
+    ``$AI_STATS_BASE_URL`` or ``https://api.phaseo.app/v1``. ``timeout`` applies
+    to each request, ``max_retries`` to each call (see :class:`RetryPolicy` for
+    what is retried: job creation is only retried when it provably did not
+    reach the server). Pass ``http_client`` to use your own ``httpx.Client``
+    (its base URL is ignored; it is not closed by :meth:`close`).
+    ``sleep`` is injectable for tests that run in virtual time.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        allow_insecure_http: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._owns_http = http_client is None
+        if http_client is not None:
+            self._raw.set_httpx_client(http_client)
+        self._http = self._raw.get_httpx_client()
+        self._sleep = sleep
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _call(
+        self,
+        kwargs: dict[str, Any],
+        parse: Callable[[httpx.Response], _T],
+        *,
+        creating: bool,
+        job_id: str | None,
+        retry: RetryPolicy | None = None,
+    ) -> _T:
+        if not self._owns_http:
+            kwargs["url"] = self.base_url + kwargs["url"]
+        attempts = _Attempts(self, creating=creating, job_id=job_id, retry=retry or self._retry)
+        while True:
+            try:
+                response = self._http.request(**kwargs)
+            except httpx.HTTPError as exc:
+                delay = attempts.raised(exc)
+            else:
+                if response.is_success:
+                    try:
+                        return parse(response)
+                    except MalformedResponseError as exc:
+                        delay = attempts.failed(exc)
+                else:
+                    delay = attempts.answered(response)
+            self._sleep(delay)
+
+    # -- operations -----------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        duration: int | None = None,
+        format: AudioFormat | str | None = None,
+        provider: ProviderLike | None = None,
+        suno: SunoLike | None = None,
+        elevenlabs: ElevenLabsLike | None = None,
+        echo_upstream_request: bool | None = None,
+        debug: DebugLike | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+    ) -> MusicJob:
+        """Start a music generation job; answers at once with the job queued or in progress.
+
+        Options are checked before sending (the Suno rules raise ``ValueError``
+        naming the missing field). ``extra_body`` sends fields newer than this
+        client. A failure that may have created a job anyway says so
+        (``error.job_may_exist``); it is never retried.
+        """
+        kwargs = self._create_kwargs(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            format=format,
+            provider=provider,
+            suno=suno,
+            elevenlabs=elevenlabs,
+            echo_upstream_request=echo_upstream_request,
+            debug=debug,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return self._call(kwargs, self._parse_created, creating=True, job_id=None)
+
+    def get(self, job_id: str, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN) -> MusicJob:
+        """The job's current status (retried on transient failures)."""
+        check_job_id(job_id)
+        job, _hint = self._call(
+            self._kwargs(status_kwargs(job_id), timeout),
+            _parse_status(job_id),
+            creating=False,
+            job_id=job_id,
+        )
+        return job
+
+    def _poll_once(self, job_id: str) -> tuple[MusicJob, float | None]:
+        """One status read and the server's poll hint, for the waiter (which retries)."""
+        return self._call(
+            self._kwargs(status_kwargs(job_id), NOT_GIVEN),
+            _parse_status(job_id),
+            creating=False,
+            job_id=job_id,
+            retry=self._no_retry,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool (not one passed in as ``http_client``)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncMusicClient(_BaseClient):
+    """Asynchronous client of the music API: :class:`MusicClient`'s methods, awaitable."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._owns_http = http_client is None
+        if http_client is not None:
+            self._raw.set_async_httpx_client(http_client)
+        self._http = self._raw.get_async_httpx_client()
+        self._sleep = sleep
+
+    async def _call(
+        self,
+        kwargs: dict[str, Any],
+        parse: Callable[[httpx.Response], _T],
+        *,
+        creating: bool,
+        job_id: str | None,
+        retry: RetryPolicy | None = None,
+    ) -> _T:
+        if not self._owns_http:
+            kwargs["url"] = self.base_url + kwargs["url"]
+        attempts = _Attempts(self, creating=creating, job_id=job_id, retry=retry or self._retry)
+        while True:
+            try:
+                response = await self._http.request(**kwargs)
+            except httpx.HTTPError as exc:
+                delay = attempts.raised(exc)
+            else:
+                if response.is_success:
+                    try:
+                        return parse(response)
+                    except MalformedResponseError as exc:
+                        delay = attempts.failed(exc)
+                else:
+                    delay = attempts.answered(response)
+            await self._sleep(delay)
+
+    async def create(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        duration: int | None = None,
+        format: AudioFormat | str | None = None,
+        provider: ProviderLike | None = None,
+        suno: SunoLike | None = None,
+        elevenlabs: ElevenLabsLike | None = None,
+        echo_upstream_request: bool | None = None,
+        debug: DebugLike | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+    ) -> MusicJob:
+        """Start a music generation job (see :meth:`MusicClient.create`)."""
+        kwargs = self._create_kwargs(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            format=format,
+            provider=provider,
+            suno=suno,
+            elevenlabs=elevenlabs,
+            echo_upstream_request=echo_upstream_request,
+            debug=debug,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return await self._call(kwargs, self._parse_created, creating=True, job_id=None)
+
+    async def get(self, job_id: str, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN) -> MusicJob:
+        """The job's current status (see :meth:`MusicClient.get`)."""
+        check_job_id(job_id)
+        job, _hint = await self._call(
+            self._kwargs(status_kwargs(job_id), timeout),
+            _parse_status(job_id),
+            creating=False,
+            job_id=job_id,
+        )
+        return job
+
+    async def _poll_once(self, job_id: str) -> tuple[MusicJob, float | None]:
+        return await self._call(
+            self._kwargs(status_kwargs(job_id), NOT_GIVEN),
+            _parse_status(job_id),
+            creating=False,
+            job_id=job_id,
+            retry=self._no_retry,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool (not one passed in as ``http_client``)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

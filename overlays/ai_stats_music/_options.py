@@ -1,0 +1,135 @@
+"""Request options for creating a job.
+
+The generated request models already serve: they are attrs classes with
+snake_case attributes that serialise to the names upstream uses (``customMode``,
+``music_length_ms``...). They are re-exported here under shorter names; this
+module adds what they lack: accepting plain mappings (keys as upstream names
+them) and checking the Suno rules before anything is sent, since a rejected
+request is a wasted round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeAlias, TypeVar
+
+from . import _gen
+
+SunoOptions = _gen.SunoMusicOptions
+ElevenLabsOptions = _gen.ElevenLabsMusicOptions
+ProviderRouting = _gen.ProviderRoutingOptions
+MaxPrice = _gen.ProviderMaxPrice
+DebugOptions = _gen.DebugOptions
+AudioFormat = _gen.MusicGenerateRequestFormat
+VocalGender = _gen.SunoMusicOptionsVocalGender
+
+__all__ = [
+    "AudioFormat",
+    "DebugOptions",
+    "ElevenLabsOptions",
+    "MaxPrice",
+    "ProviderRouting",
+    "SunoOptions",
+    "VocalGender",
+    "build_request",
+    "check_suno_rules",
+]
+
+_Model = TypeVar("_Model")
+SunoLike: TypeAlias = "SunoOptions | Mapping[str, Any]"
+ElevenLabsLike: TypeAlias = "ElevenLabsOptions | Mapping[str, Any]"
+ProviderLike: TypeAlias = "ProviderRouting | Mapping[str, Any]"
+DebugLike: TypeAlias = "DebugOptions | Mapping[str, Any]"
+
+
+def _coerce(value: Any, model: type[_Model], name: str) -> _Model:
+    """A generated model from itself or from a mapping keyed as upstream names the fields."""
+    if isinstance(value, model):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return model.from_dict(value)  # type: ignore[attr-defined, no-any-return]
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValueError(f"invalid {name} options: {exc}") from None
+    raise TypeError(f"{name} must be a {model.__name__} or a mapping, not {type(value).__name__}")
+
+
+def _is_set(value: object) -> bool:
+    return not isinstance(value, _gen.Unset) and value is not None and value != ""
+
+
+def check_suno_rules(suno: SunoOptions, *, prompt: str | None) -> None:
+    """Raise ``ValueError`` naming the missing field when the gateway would refuse ``suno``.
+
+    The gateway's rules: with ``customMode`` false a prompt is required (the Suno
+    one or the top-level one); with ``customMode`` true ``style`` and ``title`` are
+    required, and a prompt too unless ``instrumental`` is true.
+    """
+    has_prompt = _is_set(suno.prompt) or bool(prompt)
+    if suno.custom_mode is True:
+        missing = [name for name in ("style", "title") if not _is_set(getattr(suno, name))]
+        if suno.instrumental is not True and not has_prompt:
+            missing.append("prompt")
+        if missing:
+            raise ValueError(
+                "suno.customMode is true, so suno."
+                + ", suno.".join(missing)
+                + (" is" if len(missing) == 1 else " are")
+                + " required"
+                + (" (prompt: unless instrumental is true)" if "prompt" in missing else "")
+            )
+    elif not has_prompt:
+        raise ValueError(
+            "suno.customMode is false, so a prompt is required (prompt= or suno.prompt)"
+        )
+
+
+def build_request(
+    *,
+    model: str,
+    prompt: str | None = None,
+    duration: int | None = None,
+    format: AudioFormat | str | None = None,
+    provider: ProviderLike | None = None,
+    suno: SunoLike | None = None,
+    elevenlabs: ElevenLabsLike | None = None,
+    echo_upstream_request: bool | None = None,
+    debug: DebugLike | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+) -> _gen.MusicGenerateRequest:
+    """The generated request model for ``create``, checked before it is sent."""
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError("model is required, for example 'suno/v4.5plus'")
+    if prompt is not None and not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a string, not {type(prompt).__name__}")
+    if duration is not None and (type(duration) is not int or duration <= 0):
+        raise ValueError(f"duration must be a positive whole number of seconds, not {duration!r}")
+    fmt: AudioFormat | _gen.Unset = _gen.UNSET
+    if format is not None:
+        try:
+            fmt = AudioFormat(format)
+        except ValueError:
+            allowed = ", ".join(f.value for f in AudioFormat)
+            raise ValueError(f"format must be one of {allowed}, not {format!r}") from None
+    suno_model = None if suno is None else _coerce(suno, SunoOptions, "suno")
+    if suno_model is not None:
+        check_suno_rules(suno_model, prompt=prompt)
+    request = _gen.MusicGenerateRequest(
+        model=model,
+        prompt=_gen.UNSET if prompt is None else prompt,
+        duration=_gen.UNSET if duration is None else duration,
+        format_=fmt,
+        provider=_gen.UNSET if provider is None else _coerce(provider, ProviderRouting, "provider"),
+        suno=_gen.UNSET if suno_model is None else suno_model,
+        elevenlabs=_gen.UNSET
+        if elevenlabs is None
+        else _coerce(elevenlabs, ElevenLabsOptions, "elevenlabs"),
+        echo_upstream_request=_gen.UNSET
+        if echo_upstream_request is None
+        else echo_upstream_request,
+        debug=_gen.UNSET if debug is None else _coerce(debug, DebugOptions, "debug"),
+    )
+    if extra_body:
+        # Fields newer than this client's spec: sent as given, never dropped.
+        request.additional_properties.update(extra_body)
+    return request
