@@ -25,17 +25,8 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from ._errors import (
-    AIStatsError,
-    APIConnectionError,
-    APIStatusError,
-    MalformedResponseError,
-    MusicJobFailed,
-    MusicJobTimeout,
-    RateLimitError,
-    ServerError,
-    parse_retry_after,
-)
+from ._core import is_transient, retry_after_of
+from ._errors import AIStatsError, MusicJobFailed, MusicJobTimeout
 from ._models import MusicJob
 
 __all__ = [
@@ -59,9 +50,6 @@ Fetch: TypeAlias = Callable[[str], tuple[MusicJob, float | None]]
 AsyncFetch: TypeAlias = Callable[[str], Awaitable[tuple[MusicJob, float | None]]]
 OnUpdate: TypeAlias = Callable[[MusicJob], object]
 
-# Statuses that mean "not now" rather than "never" while a job is being read:
-# request timeout, a conflicting update in progress, too early.
-_TRANSIENT_STATUSES: Final = frozenset({408, 409, 425})
 # Time left below this is none: no request could make use of it, and float
 # rounding (``now + (deadline - now)``) must not buy one more poll.
 _DEADLINE_SLACK: Final = 1e-6
@@ -225,26 +213,6 @@ class Fail:
 Decision: TypeAlias = Sleep | Done | Fail
 
 
-def _is_transient(exc: AIStatsError) -> bool:
-    """Whether a failed status read is worth repeating.
-
-    No answer, a rate limit, a server error, or a garbled answer (a truncated
-    body, a proxy's HTML page) says nothing about the job, which may well be
-    running; a 401, 403, 404 or other 4xx will not change by asking again.
-    """
-    if isinstance(exc, APIConnectionError | RateLimitError | ServerError | MalformedResponseError):
-        return True
-    return isinstance(exc, APIStatusError) and exc.status_code in _TRANSIENT_STATUSES
-
-
-def _retry_after(exc: AIStatsError) -> float | None:
-    if isinstance(exc, RateLimitError):
-        return exc.retry_after
-    if isinstance(exc, APIStatusError):
-        return parse_retry_after(exc.response.headers.get("retry-after"))
-    return None
-
-
 class Waiter:
     """The wait for one job, as a state machine without I/O.
 
@@ -343,19 +311,22 @@ class Waiter:
     def on_error(self, exc: AIStatsError, now: float) -> Decision:
         """A status read raised ``exc`` at ``now``.
 
-        Transient errors are retried on the policy's schedule (or after the
-        server's ``Retry-After``) and end the wait only at its deadline, as a
-        :class:`~ai_stats_music.MusicJobTimeout` caused by the last of them.
-        Permanent ones end it at once. Either way ``exc.job_id`` is set.
+        Transient errors -- no answer, a rate limit, a 5xx, a garbled answer, a
+        408, 409 or 425, which say nothing about the job -- are retried on the
+        policy's schedule (or after the server's ``Retry-After``) and end the
+        wait only at its deadline, as a :class:`~ai_stats_music.MusicJobTimeout`
+        caused by the last of them. Permanent ones (401, 403, 404, other 4xx),
+        which asking again will not change, end it at once. Either way
+        ``exc.job_id`` is set.
         """
         self._check_running()
         if exc.job_id is None:
             exc.job_id = self.job_id
         self._polls += 1
-        if not _is_transient(exc):
+        if not is_transient(exc):
             self._finished = True
             return Fail(exc)
-        return self._next(now, _retry_after(exc), None, exc)
+        return self._next(now, retry_after_of(exc), None, exc)
 
     def _check_running(self) -> None:
         if self._start is None or self._finished:
