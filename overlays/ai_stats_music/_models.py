@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 
@@ -31,6 +31,7 @@ __all__ = ["JobStatus", "MusicClip", "MusicJob", "MusicJobError", "MusicUsage"]
 JSON: TypeAlias = Any
 _MISSING: Final = object()
 _NO_NULLS: Final[frozenset[str]] = frozenset()
+_M = TypeVar("_M")
 
 
 class JobStatus(enum.StrEnum):
@@ -53,36 +54,59 @@ _STATUSES: Final[dict[str, JobStatus]] = {s.value: s for s in JobStatus}
 _TERMINAL: Final = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 
 
-def _is_number(value: object) -> bool:
-    return type(value) in (int, float)
+_STR: Final = (str,)
+_INT: Final = (int,)
+_NUM: Final = (int, float)  # exact types: a bool is not a number here
 
 
-def _is_int(value: object) -> bool:
-    return type(value) is int
+def _fields(
+    src: Mapping[str, Any],
+    spec: Mapping[str, tuple[str, tuple[type, ...]]],
+    defaults: dict[str, Any],
+) -> dict[str, Any]:
+    """The attribute values of a model parsed from one answer object.
 
-
-def _is_str(value: object) -> bool:
-    return type(value) is str
-
-
-def _take(data: dict[str, Any], key: str, check: Any, nulls: list[str]) -> Any:  # -> value or None
-    """Pop ``key`` from ``data`` if its value passes ``check``.
-
-    A ``null`` is recorded in ``nulls`` so that ``to_dict`` can send it back; a
-    value of the wrong type is left in ``data`` (it becomes an additional
-    property) and ``None`` is returned.
+    ``spec`` maps a wire key to (attribute name, accepted exact types). Values
+    of those types become attributes, ``null`` becomes ``None`` (remembered in
+    ``_nulls`` for ``to_dict``), and anything else is an additional property.
+    One pass, no copies: this runs for every clip of every status answer.
     """
-    value = data.get(key, _MISSING)
-    if value is _MISSING:
-        return None
-    if value is None:
-        del data[key]
-        nulls.append(key)
-        return None
-    if check(value):
-        del data[key]
-        return value
-    return None
+    state = defaults.copy()
+    extra: dict[str, Any] = {}
+    nulls: list[str] | None = None
+    for key, value in src.items():
+        known = spec.get(key)
+        if known is not None:
+            if type(value) in known[1]:
+                state[known[0]] = value
+                continue
+            if value is None:
+                if nulls is None:
+                    nulls = [key]
+                else:
+                    nulls.append(key)
+                continue
+        extra[key] = value
+    state["additional_properties"] = extra
+    state["_nulls"] = _NO_NULLS if nulls is None else frozenset(nulls)
+    return state
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _make(cls: type[_M], state: dict[str, Any]) -> _M:
+    """An instance of a frozen attrs model from all its attribute values, without ``__init__``.
+
+    ``from_dict`` is on the hot path of polling (see bench/): setting the
+    instance's ``__dict__`` in one go costs a fraction of the keyword
+    ``__init__`` of a frozen class. ``state`` must hold every attribute (the
+    models have no validators to skip).
+    """
+    obj = _new(cls)
+    _set(obj, "__dict__", state)
+    return obj
 
 
 def _emit(out: dict[str, Any], key: str, value: Any, nulls: frozenset[str]) -> None:
@@ -92,15 +116,15 @@ def _emit(out: dict[str, Any], key: str, value: Any, nulls: frozenset[str]) -> N
         out[key] = None
 
 
-def _require_mapping(src: object, where: str) -> dict[str, Any]:
-    if not isinstance(src, Mapping):
+def _require_mapping(src: object, where: str) -> Mapping[str, Any]:
+    if type(src) is not dict and not isinstance(src, Mapping):
         raise MalformedResponseError(
             f"expected a JSON object for {where}, got {type(src).__name__}", field=where
         )
-    return dict(src)
+    return src
 
 
-@attrs.frozen(kw_only=True, slots=True)
+@attrs.frozen(kw_only=True, slots=False)
 class MusicUsage:
     """What the job cost: ``requests`` at creation, audio counts once complete."""
 
@@ -112,15 +136,7 @@ class MusicUsage:
 
     @classmethod
     def from_dict(cls, src: Mapping[str, Any], *, _where: str = "usage") -> MusicUsage:
-        d = _require_mapping(src, _where)
-        nulls: list[str] = []
-        return cls(
-            requests=_take(d, "requests", _is_int, nulls),
-            output_audio_count=_take(d, "output_audio_count", _is_int, nulls),
-            output_audio_seconds=_take(d, "output_audio_seconds", _is_number, nulls),
-            additional_properties=d,
-            _nulls=frozenset(nulls),
-        )
+        return _make(cls, _fields(_require_mapping(src, _where), _USAGE_FIELDS, _USAGE_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, Any] = {}
@@ -132,7 +148,17 @@ class MusicUsage:
         return out
 
 
-@attrs.frozen(kw_only=True, slots=True)
+_USAGE_FIELDS: Final = {
+    "requests": ("requests", _INT),
+    "output_audio_count": ("output_audio_count", _INT),
+    "output_audio_seconds": ("output_audio_seconds", _NUM),
+}
+
+
+_USAGE_DEFAULTS: Final = dict.fromkeys(a for a, _ in _USAGE_FIELDS.values())
+
+
+@attrs.frozen(kw_only=True, slots=False)
 class MusicClip:
     """One generated audio clip of a completed job."""
 
@@ -149,20 +175,7 @@ class MusicClip:
 
     @classmethod
     def from_dict(cls, src: Mapping[str, Any], *, _where: str = "clip") -> MusicClip:
-        d = _require_mapping(src, _where)
-        nulls: list[str] = []
-        return cls(
-            index=_take(d, "index", _is_int, nulls),
-            id=_take(d, "id", _is_str, nulls),
-            audio_url=_take(d, "audio_url", _is_str, nulls),
-            stream_audio_url=_take(d, "stream_audio_url", _is_str, nulls),
-            image_url=_take(d, "image_url", _is_str, nulls),
-            title=_take(d, "title", _is_str, nulls),
-            tags=_take(d, "tags", _is_str, nulls),
-            duration=_take(d, "duration", _is_number, nulls),
-            additional_properties=d,
-            _nulls=frozenset(nulls),
-        )
+        return _make(cls, _fields(_require_mapping(src, _where), _CLIP_FIELDS, _CLIP_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, Any] = {}
@@ -179,7 +192,25 @@ class MusicClip:
         return out
 
 
-@attrs.frozen(kw_only=True, slots=True)
+_CLIP_FIELDS: Final = {
+    name: (name, types)
+    for name, types in (
+        ("index", _INT),
+        ("id", _STR),
+        ("audio_url", _STR),
+        ("stream_audio_url", _STR),
+        ("image_url", _STR),
+        ("title", _STR),
+        ("tags", _STR),
+        ("duration", _NUM),
+    )
+}
+
+
+_CLIP_DEFAULTS: Final = dict.fromkeys(_CLIP_FIELDS)
+
+
+@attrs.frozen(kw_only=True, slots=False)
 class MusicJobError:
     """Why a job failed, as far as the server said.
 
@@ -212,11 +243,49 @@ class MusicJobError:
         return self.message or self.code or "no details given"
 
 
-def _is_error(value: object) -> bool:
-    return isinstance(value, str | Mapping)
+_JOB_FIELDS: Final = {
+    "id": ("id", _STR),
+    "status": ("status", _STR),
+    "object": ("object", _STR),
+    "provider": ("provider", _STR),
+    "model": ("model", _STR),
+    "nativeResponseId": ("native_response_id", _STR),
+    "error": ("error", (str, dict)),
+    # Containers are checked (strictly) by MusicJob.from_dict itself: as far as
+    # this table goes they are additional properties, unless null.
+    "output": ("output", ()),
+    "usage": ("usage", ()),
+}
 
 
-@attrs.frozen(kw_only=True, slots=True)
+_JOB_DEFAULTS: Final = {
+    **dict.fromkeys(a for a, _ in _JOB_FIELDS.values() if a),
+    "usage": None,
+    "_output_sent": False,
+}
+
+
+def _parse_clips(raw_output: object, job_id: str) -> list[MusicClip]:
+    if type(raw_output) is not list:
+        raise MalformedResponseError(
+            f"job {job_id!r:.200} field 'output' is not a list", field="output", job_id=job_id
+        )
+    from_dict = MusicClip.from_dict
+    try:
+        return [from_dict(clip) for clip in raw_output]
+    except MalformedResponseError:
+        # Only now work out which clip it was: the happy path stays cheap.
+        for i, clip in enumerate(raw_output):
+            if type(clip) is not dict and not isinstance(clip, Mapping):
+                raise MalformedResponseError(
+                    f"job {job_id!r:.200}: output[{i}] is not an object, but {type(clip).__name__}",
+                    field=f"output[{i}]",
+                    job_id=job_id,
+                ) from None
+        raise
+
+
+@attrs.frozen(kw_only=True, slots=False)
 class MusicJob:
     """A music generation job, as the gateway last reported it.
 
@@ -268,64 +337,40 @@ class MusicJob:
             raise MalformedResponseError(
                 f"expected a JSON object for the job, got {type(src).__name__}", field=None
             )
-        d = dict(src)
-        job_id = d.pop("id", _MISSING)
-        if type(job_id) is not str or not job_id:
+        state = _fields(src, _JOB_FIELDS, _JOB_DEFAULTS)
+        job_id = state["id"]
+        if not job_id:
+            job_id = src.get("id", _MISSING)
             what = "missing" if job_id is _MISSING else f"not a non-empty string: {job_id!r:.80}"
             raise MalformedResponseError(f"job field 'id' is {what}", field="id")
-        status = d.pop("status", _MISSING)
-        if type(status) is not str:
+        status = state["status"]
+        if status is None:
+            status = src.get("status", _MISSING)
             what = "missing" if status is _MISSING else f"not a string: {status!r:.80}"
             raise MalformedResponseError(
                 f"job {job_id!r:.200} field 'status' is {what}", field="status", job_id=job_id
             )
-        nulls: list[str] = []
-        output: list[MusicClip] = []
-        raw_output = d.pop("output", None) if "output" in d else _MISSING
-        if raw_output is None:
-            nulls.append("output")
-        elif raw_output is not _MISSING:
-            if not isinstance(raw_output, list):
-                raise MalformedResponseError(
-                    f"job {job_id!r:.200} field 'output' is not a list",
-                    field="output",
-                    job_id=job_id,
-                )
-            try:
-                output = [
-                    MusicClip.from_dict(c, _where=f"output[{i}]") for i, c in enumerate(raw_output)
-                ]
-            except MalformedResponseError as exc:
-                raise MalformedResponseError(
-                    f"job {job_id!r:.200}: {exc.message}", field=exc.field, job_id=job_id
-                ) from None
-        usage = None
-        raw_usage = d.pop("usage", _MISSING)
-        if raw_usage is None:
-            nulls.append("usage")
-        elif raw_usage is not _MISSING:
-            if not isinstance(raw_usage, Mapping):
+        state["status"] = _STATUSES.get(status, status)
+        extra = state["additional_properties"]
+        raw_output = extra.pop("output", _MISSING)
+        if raw_output is _MISSING:
+            state["output"] = []
+        else:
+            state["output"] = _parse_clips(raw_output, job_id)
+            state["_output_sent"] = True
+        raw_usage = extra.pop("usage", _MISSING)
+        if raw_usage is not _MISSING:
+            if type(raw_usage) is not dict and not isinstance(raw_usage, Mapping):
                 raise MalformedResponseError(
                     f"job {job_id!r:.200} field 'usage' is not an object",
                     field="usage",
                     job_id=job_id,
                 )
-            usage = MusicUsage.from_dict(raw_usage)
-        raw_error = _take(d, "error", _is_error, nulls)
-        return cls(
-            id=job_id,
-            status=_STATUSES.get(status, status),
-            object=_take(d, "object", _is_str, nulls),
-            provider=_take(d, "provider", _is_str, nulls),
-            model=_take(d, "model", _is_str, nulls),
-            native_response_id=_take(d, "nativeResponseId", _is_str, nulls),
-            output=output,
-            usage=usage,
-            error=None if raw_error is None else MusicJobError.from_raw(raw_error),
-            additional_properties=d,
-            _nulls=frozenset(nulls) if nulls else _NO_NULLS,
-            _output_sent=raw_output is not _MISSING and raw_output is not None,
-        )
+            state["usage"] = MusicUsage.from_dict(raw_usage)
+        raw_error = state["error"]
+        if raw_error is not None:
+            state["error"] = MusicJobError.from_raw(raw_error)
+        return _make(cls, state)
 
     def to_dict(self) -> dict[str, JSON]:
         """The answer as the server sent it (keys in a canonical order)."""
