@@ -1,0 +1,798 @@
+"""The fake gateway: the music API and a separate audio origin, scripted and faulty on demand."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+import threading
+import time
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final, Literal, Self, TypeAlias
+
+import attrs
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from ._clock import Clock
+from ._delivery import Answer, Link, deliver, error_answer, strike_before
+from ._faults import Fault, FaultBook, Target
+from ._media import PNG, frames_for, wav_chunks, wav_size
+from ._scripts import DEFAULT_ERROR, DEFAULT_SCRIPT, Clip, JobScript, PhaseLike
+from ._server import ConnectionRegistry, ServerThread
+from ._validation import InvalidRequest, effective_prompts, parse_create_body, split_model
+
+__all__ = ["DEFAULT_API_KEY", "FakeClip", "FakeGateway", "FakeJob", "Origin", "RecordedRequest"]
+
+DEFAULT_API_KEY: Final = "sk-test-fake"
+Origin: TypeAlias = Literal["api", "audio"]
+
+_CONTEXT_KEY: Final = "ai_stats_music.testing.context"
+_MAX_BODY: Final = 1024 * 1024
+_DEFAULT_DURATION: Final = 8
+# Where clips point when the gateway is used in-process (no server running).
+_IN_PROCESS_API: Final = "http://fake-gateway.test/v1"
+_IN_PROCESS_AUDIO: Final = "http://fake-audio.test"
+
+_CREATE_PATH: Final = re.compile(r"^/v1/music/(?:generate|generations)$")
+_STATUS_PATH: Final = re.compile(r"^/v1/music/(?:generate|generations)/([^/]+)$")
+_AUDIO_PATH: Final = re.compile(r"^/(audio|stream|image)/([^/]+)/(\d+)\.(?:wav|png)$")
+_UNSET: Any = object()
+
+
+# -- what tests can read --------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RecordedRequest:
+    """A request as the fake received it (recorded on arrival, before any fault).
+
+    ``origin`` is ``"api"`` or ``"audio"``; ``operation`` is ``"create"``,
+    ``"status"`` (API), ``"audio"``, ``"image"`` (audio origin) or None;
+    ``headers`` has lower-case names (repeated headers joined with ``", "``);
+    ``time`` is the gateway's clock; ``fault`` the fault that hit it, if any;
+    ``job_id`` the job named in the path (status and audio requests).
+    """
+
+    seq: int
+    origin: Origin
+    operation: str | None
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(repr=False)
+    time: float
+    fault: Fault | None
+    job_id: str | None
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        import json
+
+        return json.loads(self.body)
+
+
+@attrs.frozen(kw_only=True)
+class FakeClip:
+    """A clip of a fake job, as fixed when the job was created."""
+
+    job_id: str
+    index: int
+    id: str
+    title: str
+    tags: str
+    duration: float
+    frames: int
+    extra_fields: Mapping[str, Any]
+
+    @property
+    def audio_size(self) -> int:
+        """The size in bytes of the clip's WAV file."""
+        return wav_size(self.frames)
+
+    @property
+    def audio_path(self) -> str:
+        return f"/audio/{self.job_id}/{self.index}.wav"
+
+    @property
+    def stream_path(self) -> str:
+        return f"/stream/{self.job_id}/{self.index}.wav"
+
+    @property
+    def image_path(self) -> str:
+        return f"/image/{self.job_id}/{self.index}.png"
+
+
+@attrs.frozen(kw_only=True)
+class FakeJob:
+    """A job the fake gateway created: the request, the script it follows, its clips."""
+
+    id: str
+    provider: str
+    model: str
+    native_model: str
+    request: Mapping[str, Any]
+    script: JobScript
+    created_at: float
+    clips: tuple[FakeClip, ...]
+
+    def status_at(self, now: float) -> str:
+        return self.script.status_after(now - self.created_at)
+
+
+@attrs.define
+class _ScriptRule:
+    script: JobScript
+    prompt: str | None
+    match: Callable[[Mapping[str, Any]], bool] | None
+    remaining: int | None
+
+
+@attrs.define(kw_only=True)
+class _Context:
+    link: Link
+    fault: Fault | None
+    record: RecordedRequest
+
+
+class _ClientGone(Exception):
+    pass
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def _number(value: float) -> float:
+    """8.0 -> 8 (the API shows whole seconds as integers)."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _header_map(raw: Iterable[tuple[bytes, bytes]]) -> Mapping[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, val = name.decode("latin-1").lower(), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {val}" if key in headers else val
+    return types.MappingProxyType(headers)
+
+
+def _classify(origin: Origin, method: str, path: str) -> tuple[str | None, str | None]:
+    if origin == "api":
+        if _CREATE_PATH.match(path):
+            return ("create" if method == "POST" else None), None
+        m = _STATUS_PATH.match(path)
+        if m:
+            return ("status" if method in ("GET", "HEAD") else None), m.group(1)
+        return None, None
+    m = _AUDIO_PATH.match(path)
+    if m:
+        return ("image" if m.group(1) == "image" else "audio"), m.group(2)
+    return None, None
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when it is larger than allowed."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= _MAX_BODY:
+            parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts) if size <= _MAX_BODY else None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class _Reply(Response):
+    """A Starlette response that goes out through the fault machinery."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(status_code=answer.status)
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        context: _Context = scope[_CONTEXT_KEY]
+        await deliver(context.link, self.answer, context.fault)
+
+
+def _context(request: Request) -> _Context:
+    context: _Context = request.scope[_CONTEXT_KEY]
+    return context
+
+
+class _Site:
+    """The ASGI application of one origin: records, arms faults, then routes."""
+
+    def __init__(self, gateway: FakeGateway, origin: Origin, routes: list[Route]) -> None:
+        self.gateway = gateway
+        self.origin: Origin = origin
+        self.registry: ConnectionRegistry | None = None
+        self.inner = Starlette(routes=routes, exception_handlers={HTTPException: self._http_error})
+
+    def _http_error(self, request: Request, exc: Exception) -> Response:
+        code = exc.status_code if isinstance(exc, HTTPException) else 500
+        if self.origin == "audio":
+            return _Reply(Answer.raw(code, b"Not Found", "text/plain; charset=utf-8"))
+        slug = {404: "not_found", 405: "method_not_allowed"}.get(code, "error")
+        reason = f"no operation {request.method} {request.url.path}"
+        return _Reply(error_answer(code, slug, reason))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+        elif scope["type"] == "http":
+            with contextlib.suppress(_ClientGone):
+                await self.gateway._handle(self, scope, receive, send)
+
+
+# -- the gateway ---------------------------------------------------------------------------
+
+
+class FakeGateway:
+    """A fake AI Stats Gateway music API, for tests, demos and benchmarks.
+
+    Two ASGI applications (Starlette): the API (``app``: ``POST /v1/music/generate``
+    and ``/v1/music/generations``, ``GET /v1/music/generate/{id}`` and
+    ``/v1/music/generations/{id}``) and the audio origin (``audio_app``) that the
+    clips' URLs point to. ``serve()`` runs both as real HTTP servers on
+    127.0.0.1 (two ports, one background thread)::
+
+        with FakeGateway(clock=VirtualClock()).serve() as gw:
+            httpx.post(f"{gw.base_url}/music/generate", headers=gw.auth_headers, json=...)
+
+    The API checks what the real gateway checks (bearer key, the spec's schema,
+    Suno's rules), jobs follow :class:`JobScript` timelines on ``clock``, and
+    faults are armed with :meth:`inject` and :meth:`fault_rate`. Everything it
+    receives is recorded (:attr:`requests`). All methods are thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        clock: Clock | None = None,
+        default_script: JobScript | None = None,
+        shutdown_grace: float = 1.0,
+    ) -> None:
+        if not isinstance(api_key, str) or not api_key:
+            raise ValueError("api_key must be a non-empty string")
+        self._api_key = api_key
+        self._clock: Clock = clock if clock is not None else time.monotonic
+        self._default_script = default_script if default_script is not None else DEFAULT_SCRIPT
+        self._grace = shutdown_grace
+        self._lock = threading.Lock()
+        self._faults = FaultBook()
+        self._rules: list[_ScriptRule] = []
+        self._jobs: dict[str, FakeJob] = {}
+        self._job_seq = 0
+        self._requests: list[RecordedRequest] = []
+        self._server: ServerThread | None = None
+        self._urls: tuple[str, str] | None = None
+        self._api = _Site(
+            self,
+            "api",
+            [
+                Route(path, self._create, methods=["POST"])
+                for path in ("/v1/music/generate", "/v1/music/generations")
+            ]
+            + [
+                Route(path, self._status, methods=["GET"])
+                for path in ("/v1/music/generate/{music_id}", "/v1/music/generations/{music_id}")
+            ],
+        )
+        self._audio = _Site(
+            self,
+            "audio",
+            [
+                Route("/audio/{job_id}/{index:int}.wav", self._clip_audio, methods=["GET"]),
+                Route("/stream/{job_id}/{index:int}.wav", self._clip_audio, methods=["GET"]),
+                Route("/image/{job_id}/{index:int}.png", self._clip_image, methods=["GET"]),
+            ],
+        )
+
+    # -- running -----------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Serve both origins on free loopback ports (returns once they accept)."""
+        with self._lock:
+            if self._server is not None:
+                raise RuntimeError("the fake gateway is already serving")
+            self._api.registry, self._audio.registry = ConnectionRegistry(), ConnectionRegistry()
+            server = ServerThread(
+                [(self._api, self._api.registry), (self._audio, self._audio.registry)],
+                grace=self._grace,
+            )
+            self._server = server
+        try:
+            api_port, audio_port = server.start()
+        except BaseException:
+            with self._lock:
+                self._server = None
+            raise
+        with self._lock:
+            self._urls = (f"http://127.0.0.1:{api_port}/v1", f"http://127.0.0.1:{audio_port}")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: uvicorn shuts down, open connections close, the thread ends."""
+        with self._lock:
+            server = self._server
+        if server is None:
+            return
+        try:
+            server.stop()
+        finally:
+            with self._lock:
+                self._server = None
+                self._urls = None
+                self._api.registry = self._audio.registry = None
+
+    @contextlib.contextmanager
+    def serve(self) -> Iterator[Self]:
+        """``with gw.serve():`` -- :meth:`start`, then :meth:`stop` on the way out."""
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    @property
+    def running(self) -> bool:
+        server = self._server
+        return server is not None and server.running
+
+    def _served_urls(self) -> tuple[str, str]:
+        urls = self._urls
+        if urls is None:
+            raise RuntimeError("the fake gateway is not serving: use `with gw.serve():`")
+        return urls
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, like the real ``https://api.phaseo.app/v1``."""
+        return self._served_urls()[0]
+
+    @property
+    def audio_base_url(self) -> str:
+        """The audio origin (another port: downloads cross origins, as in production)."""
+        return self._served_urls()[1]
+
+    @property
+    def api_key(self) -> str:
+        return self._api_key
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def app(self) -> _Site:
+        """The API as an ASGI application (network faults need :meth:`serve`)."""
+        return self._api
+
+    @property
+    def audio_app(self) -> _Site:
+        """The audio origin as an ASGI application."""
+        return self._audio
+
+    def __repr__(self) -> str:
+        urls = self._urls
+        where = f"serving {urls[0]} and {urls[1]}" if urls else "not serving"
+        return f"<FakeGateway {where}, {self.jobs_created} job(s)>"
+
+    # -- scripting jobs ----------------------------------------------------------------
+
+    @property
+    def default_script(self) -> JobScript:
+        """The script of jobs no :meth:`script` rule matches."""
+        with self._lock:
+            return self._default_script
+
+    @default_script.setter
+    def default_script(self, script: JobScript) -> None:
+        if not isinstance(script, JobScript):
+            raise TypeError(f"expected a JobScript, got {type(script).__name__}")
+        with self._lock:
+            self._default_script = script
+
+    def script(
+        self,
+        script: JobScript | None = None,
+        /,
+        *,
+        prompt: str | None = None,
+        match: Callable[[Mapping[str, Any]], bool] | None = None,
+        times: int | None = None,
+        timeline: Iterable[PhaseLike] | None = None,
+        final: Literal["completed", "failed"] | None = None,
+        clips: int | Iterable[Clip] | None = None,
+        error: Any = _UNSET,
+        extra_fields: Mapping[str, Any] | None = None,
+    ) -> JobScript:
+        """Script the next job(s): pass a :class:`JobScript`, or its fields
+        (the others are taken from :attr:`default_script`).
+
+        Without ``prompt`` or ``match`` the script applies to the next ``times``
+        jobs created (default 1). With ``prompt`` it applies to jobs whose
+        ``prompt``, ``suno.prompt`` or ``elevenlabs.prompt`` equals it, with
+        ``match`` to jobs whose request body it accepts; ``times`` then defaults
+        to no limit. The first matching rule wins, in the order they were added.
+        Returns the script.
+        """
+        fields: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("timeline", timeline),
+                ("final", final),
+                ("clips", clips),
+                ("extra_fields", extra_fields),
+            )
+            if value is not None
+        }
+        if error is not _UNSET:
+            fields["error"] = error
+        if script is None:
+            script = attrs.evolve(self.default_script, **fields)
+        elif fields:
+            raise TypeError("pass a JobScript or its fields, not both")
+        elif not isinstance(script, JobScript):
+            raise TypeError(f"expected a JobScript, got {type(script).__name__}")
+        if times is None and prompt is None and match is None:
+            times = 1
+        if times is not None and (type(times) is not int or times < 1):
+            raise ValueError(f"times must be an int >= 1 or None, got {times!r}")
+        with self._lock:
+            self._rules.append(_ScriptRule(script, prompt, match, times))
+        return script
+
+    def _pick_script(self, body: Mapping[str, Any]) -> JobScript:  # holds the lock
+        prompts = effective_prompts(dict(body))
+        for i, rule in enumerate(self._rules):
+            if rule.prompt is not None and rule.prompt not in prompts:
+                continue
+            if rule.match is not None and not rule.match(body):
+                continue
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining == 0:
+                    del self._rules[i]
+            return rule.script
+        return self._default_script
+
+    # -- faults ------------------------------------------------------------------------
+
+    def inject(self, fault: Fault, *, on: Target = "api", times: int | None = 1) -> None:
+        """Arm ``fault`` for the next ``times`` requests matching ``on``
+        (``None``: every one until :meth:`clear_faults`).
+
+        ``on`` is ``"create"``, ``"status"``, ``"api"``, ``"audio"``, ``"*"`` or a
+        path pattern such as ``"/audio/*"``. Armed faults are used in the order
+        they were armed; they take precedence over :meth:`fault_rate`.
+        """
+        with self._lock:
+            self._faults.inject(fault, on, times)
+
+    def fault_rate(
+        self,
+        rate: float,
+        faults: Iterable[Fault] | None = None,
+        *,
+        seed: int | None = None,
+        on: Target = "api",
+    ) -> None:
+        """Hit each request matching ``on`` with probability ``rate``, with a fault
+        drawn from ``faults`` (default: 429, 500, 502, 503, dropped connections
+        before and mid-body, 10 ms delays). ``seed`` makes the sequence
+        reproducible for a given request order. ``rate=0`` turns it off.
+        """
+        with self._lock:
+            self._faults.set_rate(rate, None if faults is None else list(faults), seed, on)
+
+    def clear_faults(self) -> None:
+        """Disarm every fault, one-shot and random."""
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def faults_pending(self) -> int:
+        """How many one-shot faults are still armed."""
+        with self._lock:
+            return self._faults.pending
+
+    # -- what happened -------------------------------------------------------------------
+
+    @property
+    def jobs_created(self) -> int:
+        """How many jobs were created (since start or :meth:`reset`)."""
+        with self._lock:
+            return len(self._jobs)
+
+    @property
+    def jobs(self) -> tuple[FakeJob, ...]:
+        """The jobs created, oldest first."""
+        with self._lock:
+            return tuple(self._jobs.values())
+
+    def job(self, job_id: str) -> FakeJob:
+        """The job ``job_id``; KeyError if there is none."""
+        with self._lock:
+            return self._jobs[job_id]
+
+    def status_of(self, job_id: str) -> str:
+        """The status the gateway would report for ``job_id`` now."""
+        return self.job(job_id).status_at(self._clock())
+
+    @property
+    def requests(self) -> tuple[RecordedRequest, ...]:
+        """Every request received, in order of arrival."""
+        with self._lock:
+            return tuple(self._requests)
+
+    def requests_for(
+        self,
+        *,
+        origin: Origin | None = None,
+        operation: str | None = None,
+        job_id: str | None = None,
+    ) -> tuple[RecordedRequest, ...]:
+        """The requests received, filtered by origin, operation and/or job id."""
+        return tuple(
+            r
+            for r in self.requests
+            if (origin is None or r.origin == origin)
+            and (operation is None or r.operation == operation)
+            and (job_id is None or r.job_id == job_id)
+        )
+
+    def reset(self) -> None:
+        """Forget jobs, requests, script rules and faults (job ids stay unique)."""
+        with self._lock:
+            self._jobs.clear()
+            self._requests.clear()
+            self._rules.clear()
+            self._faults.clear()
+
+    # -- serving requests ----------------------------------------------------------------
+
+    def _authorized(self, value: str | None) -> bool:
+        if value is None:
+            return False
+        scheme, _, token = value.strip().partition(" ")
+        return scheme.lower() == "bearer" and secrets.compare_digest(
+            token.strip().encode("utf-8", "replace"), self._api_key.encode("utf-8")
+        )
+
+    def _audio_base(self) -> str:
+        urls = self._urls
+        return urls[1] if urls is not None else _IN_PROCESS_AUDIO
+
+    async def _handle(self, site: _Site, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        query = bytes(scope.get("query_string", b"")).decode("latin-1")
+        headers = _header_map(scope.get("headers", []))
+        server = self._server
+        registry = site.registry
+        raw_server = scope.get("server")
+        link = Link(
+            send=send,
+            method=method,
+            conn=registry.get(scope.get("client")) if registry is not None else None,
+            stopping=server.stopping if server is not None else None,
+            scheme=str(scope.get("scheme", "http")),
+            server=(str(raw_server[0]), int(raw_server[1])) if raw_server else None,
+            host_header=headers.get("host"),
+            path=path,
+            query=query,
+        )
+        body = await _read_body(receive)
+        operation, job_id = _classify(site.origin, method, path)
+        now = self._clock()
+        with self._lock:
+            fault = self._faults.pick(site.origin, operation, path)
+            record = RecordedRequest(
+                seq=len(self._requests),
+                origin=site.origin,
+                operation=operation,
+                method=method,
+                path=path,
+                query=query,
+                headers=headers,
+                body=body or b"",
+                time=now,
+                fault=fault,
+                job_id=job_id,
+            )
+            self._requests.append(record)
+        if fault is not None and not fault.processed:
+            if not await strike_before(link, fault):
+                return
+            fault = None
+        if body is None:
+            reason = f"body: larger than {_MAX_BODY} bytes"
+            await deliver(link, error_answer(413, "payload_too_large", reason), fault)
+            return
+        if site.origin == "api" and not self._authorized(headers.get("authorization")):
+            answer = error_answer(
+                401,
+                "unauthorized",
+                "missing or invalid API key: send Authorization: Bearer <key>",
+                [("www-authenticate", 'Bearer realm="ai-stats"')],
+            )
+            await deliver(link, answer, fault)
+            return
+        scope[_CONTEXT_KEY] = _Context(link=link, fault=fault, record=record)
+        await site.inner(scope, _replay(body, receive), send)
+
+    async def _create(self, request: Request) -> Response:
+        try:
+            body = parse_create_body(_context(request).record.body)
+        except InvalidRequest as exc:
+            return _Reply(error_answer(400, "validation_error", exc.reason))
+        job = self._new_job(body)
+        usage: dict[str, Any] = {"requests": 1}
+        if isinstance(body.get("duration"), int):
+            usage["output_audio_seconds"] = body["duration"]
+        payload = {
+            **self._job_head(job, job.script.create_status),
+            "usage": usage,
+            **job.script.extra_fields,
+        }
+        return _Reply(Answer.json(200, payload))
+
+    async def _status(self, request: Request) -> Response:
+        job_id = request.path_params["music_id"]
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            return _Reply(error_answer(404, "not_found", f"music job {job_id!r} not found"))
+        return _Reply(Answer.json(200, self._status_payload(job, self._clock())))
+
+    def _find_clip(self, request: Request) -> FakeClip | None:
+        with self._lock:
+            job = self._jobs.get(request.path_params["job_id"])
+        index: int = request.path_params["index"]
+        if job is None or not 0 <= index < len(job.clips):
+            return None
+        return job.clips[index]
+
+    async def _clip_audio(self, request: Request) -> Response:
+        clip = self._find_clip(request)
+        if clip is None:
+            return _Reply(Answer.raw(404, b"Not Found", "text/plain; charset=utf-8"))
+        frames, tone = clip.frames, clip.index
+        return _Reply(
+            Answer(
+                status=200,
+                headers=[("content-type", "audio/wav"), ("cache-control", "public, max-age=3600")],
+                size=wav_size(frames),
+                chunks=lambda: wav_chunks(frames, tone),
+                declare_length=not request.url.path.startswith("/stream/"),
+            )
+        )
+
+    async def _clip_image(self, request: Request) -> Response:
+        if self._find_clip(request) is None:
+            return _Reply(Answer.raw(404, b"Not Found", "text/plain; charset=utf-8"))
+        return _Reply(Answer.raw(200, PNG, "image/png"))
+
+    # -- jobs and their answers ------------------------------------------------------------
+
+    def _new_job(self, body: dict[str, Any]) -> FakeJob:
+        provider, name = split_model(body["model"])
+        native = name.upper().replace(".", "_").replace("-", "_") if provider == "suno" else name
+        with self._lock:
+            script = self._pick_script(body)
+            self._job_seq += 1
+            job_id = f"task_{self._job_seq:06d}"
+            job = FakeJob(
+                id=job_id,
+                provider=provider,
+                model=body["model"],
+                native_model=native,
+                request=types.MappingProxyType(body),
+                script=script,
+                created_at=self._clock(),
+                clips=_resolve_clips(job_id, script, body),
+            )
+            self._jobs[job_id] = job
+        return job
+
+    def _job_head(self, job: FakeJob, status: str) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "object": "music",
+            "status": status,
+            "provider": job.provider,
+            "model": job.native_model,
+            "nativeResponseId": job.id,
+        }
+
+    def _status_payload(self, job: FakeJob, now: float) -> dict[str, Any]:
+        status = job.status_at(now)
+        payload = self._job_head(job, status)
+        if status == "completed":
+            audio = self._audio_base()
+            payload["output"] = [
+                {
+                    "index": c.index,
+                    "id": c.id,
+                    "audio_url": audio + c.audio_path,
+                    "stream_audio_url": audio + c.stream_path,
+                    "image_url": audio + c.image_path,
+                    "title": c.title,
+                    "tags": c.tags,
+                    "duration": _number(c.duration),
+                    **c.extra_fields,
+                }
+                for c in job.clips
+            ]
+            payload["usage"] = {
+                "output_audio_count": len(job.clips),
+                "output_audio_seconds": _number(sum(c.duration for c in job.clips)),
+            }
+        elif status == "failed":
+            error = job.script.error
+            payload["error"] = dict(DEFAULT_ERROR) if error is None else error
+        payload.update(job.script.extra_fields)
+        return payload
+
+
+def _resolve_clips(job_id: str, script: JobScript, body: Mapping[str, Any]) -> tuple[FakeClip, ...]:
+    suno = body.get("suno")
+    options: Mapping[str, Any] = suno if isinstance(suno, Mapping) else {}
+    duration = body.get("duration")
+    default_duration = duration if isinstance(duration, int) and duration > 0 else _DEFAULT_DURATION
+    title, style = options.get("title"), options.get("style")
+    clips = []
+    for i, spec in enumerate(script.clips):
+        seconds = spec.duration if spec.duration is not None else default_duration
+        clips.append(
+            FakeClip(
+                job_id=job_id,
+                index=i,
+                id=f"{job_id}_clip_{i}",
+                title=spec.title
+                or (title if isinstance(title, str) and title else f"Fake track {i + 1}"),
+                tags=spec.tags or (style if isinstance(style, str) and style else "fake, test"),
+                duration=seconds,
+                frames=frames_for(seconds, spec.audio_size),
+                extra_fields=types.MappingProxyType(dict(spec.extra_fields)),
+            )
+        )
+    return tuple(clips)
