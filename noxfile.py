@@ -1,10 +1,10 @@
 """Every workflow of the project, as a nox session.
 
-    nox -s demo            the main job: the whole flow against the embedded fake gateway
-    nox -s tests           the test suite (what CI runs last)
-    nox -s generate        regenerate generated/ai_stats_gateway from openapi.yaml
-    nox -s check_generated fail (with a diff) when generated/ drifts from the spec
-    nox -s lint typecheck build
+nox -s demo            the main job: the whole flow against the embedded fake gateway
+nox -s tests           the test suite (what CI runs last)
+nox -s generate        regenerate generated/ai_stats_gateway from openapi.yaml
+nox -s check_generated fail (with a diff) when generated/ drifts from the spec
+nox -s lint typecheck build
 """
 
 from __future__ import annotations
@@ -73,18 +73,17 @@ def _generate_into(session: nox.Session, dest: Path) -> None:
         # The spec the package was generated from travels with it (as JSON, so
         # reading it needs no YAML parser): the fake gateway validates requests
         # against it, in a wheel or a vendored copy alike.
-        spec = session.run(
+        session.run(
             "python",
             "-c",
             "import json,sys,yaml;"
-            "print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8')),"
-            " indent=2, ensure_ascii=False))",
+            "spec=yaml.safe_load(open(sys.argv[1],encoding='utf-8'));"
+            "open(sys.argv[2],'w',encoding='utf-8').write(json.dumps(spec,indent=2,ensure_ascii=False)+'\\n')",
             str(SPEC),
+            str(out / "openapi.json"),
             silent=True,
         )
-        assert isinstance(spec, str)
-        json.loads(spec)  # fail here, not later, if the conversion went wrong
-        (out / "openapi.json").write_text(spec, encoding="utf-8")
+        json.loads((out / "openapi.json").read_text(encoding="utf-8"))  # fail here if broken
         if dest.exists():
             shutil.rmtree(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
