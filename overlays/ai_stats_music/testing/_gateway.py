@@ -25,7 +25,13 @@ from ._faults import Fault, FaultBook, Target
 from ._media import PNG, frames_for, wav_chunks, wav_size
 from ._scripts import DEFAULT_ERROR, DEFAULT_SCRIPT, Clip, JobScript, PhaseLike
 from ._server import ConnectionRegistry, ServerThread
-from ._validation import InvalidRequest, effective_prompts, parse_create_body, split_model
+from ._validation import (
+    InvalidRequest,
+    effective_prompts,
+    parse_create_body,
+    prepare,
+    split_model,
+)
 
 __all__ = ["DEFAULT_API_KEY", "FakeClip", "FakeGateway", "FakeJob", "Origin", "RecordedRequest"]
 
@@ -246,7 +252,8 @@ class _Site:
             return _Reply(Answer.raw(code, b"Not Found", "text/plain; charset=utf-8"))
         slug = {404: "not_found", 405: "method_not_allowed"}.get(code, "error")
         reason = f"no operation {request.method} {request.url.path}"
-        return _Reply(error_answer(code, slug, reason))
+        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+        return _Reply(error_answer(code, slug, reason, headers.items()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -324,7 +331,13 @@ class FakeGateway:
     # -- running -----------------------------------------------------------------------
 
     def start(self) -> Self:
-        """Serve both origins on free loopback ports (returns once they accept)."""
+        """Serve both origins on free loopback ports (returns once they accept).
+
+        The first start in a process also builds the request validator (about
+        half a second, mostly importing openapi-schema-validator); later starts
+        take a few milliseconds.
+        """
+        prepare()
         with self._lock:
             if self._server is not None:
                 raise RuntimeError("the fake gateway is already serving")

@@ -14,11 +14,16 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any, Final
 
-from openapi_schema_validator import OAS30Validator
-
 from .._gen import package
 
-__all__ = ["InvalidRequest", "effective_prompts", "load_spec", "parse_create_body", "split_model"]
+__all__ = [
+    "InvalidRequest",
+    "effective_prompts",
+    "load_spec",
+    "parse_create_body",
+    "prepare",
+    "split_model",
+]
 
 _SCHEMA_NAME: Final = "MusicGenerateRequest"
 _MAX_VALUE_PREVIEW: Final = 200
@@ -44,6 +49,10 @@ def load_spec() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Any:
+    # Imported here: openapi-schema-validator takes about half a second to import
+    # (it loads pydantic-settings), a cost only a gateway that serves should pay.
+    from openapi_schema_validator import OAS30Validator
+
     components = load_spec().get("components", {})
     if _SCHEMA_NAME not in components.get("schemas", {}):
         raise RuntimeError(f"the spec has no components.schemas.{_SCHEMA_NAME}")
@@ -52,6 +61,11 @@ def _validator() -> Any:
     schema = {"$ref": f"#/components/schemas/{_SCHEMA_NAME}", "components": components}
     OAS30Validator.check_schema(schema)
     return OAS30Validator(schema)
+
+
+def prepare() -> None:
+    """Build the validator now (it is cached), so that no request waits for it."""
+    _validator()
 
 
 def _reject_constant(name: str) -> Any:
