@@ -77,7 +77,7 @@ class Link:
     conn: Connection | None
     stopping: asyncio.Event | None
     scheme: str
-    server: tuple[str, int] | None
+    server: tuple[str, int | None] | None
     host_header: str | None
     path: str
     query: str
@@ -179,6 +179,8 @@ async def _pump(link: Link, cursor: _Cursor, limit: int | None) -> None:
     """Send up to ``limit`` body bytes (all with None), leaving the message open."""
     sent = 0
     while limit is None or sent < limit:
+        if link.conn is not None and link.conn.lost.is_set():
+            return  # the client left: generating the rest would be wasted
         piece = cursor.take(None if limit is None else limit - sent)
         if not piece:
             return

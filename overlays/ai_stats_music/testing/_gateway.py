@@ -181,6 +181,13 @@ def _classify(origin: Origin, method: str, path: str) -> tuple[str | None, str |
     return None, None
 
 
+def _server_address(raw: Any) -> tuple[str, int | None] | None:
+    if not raw:
+        return None
+    host, port = raw[0], raw[1] if len(raw) > 1 else None
+    return str(host), None if port is None else int(port)
+
+
 async def _read_body(receive: Receive) -> bytes | None:
     """The whole request body, or None when it is larger than allowed."""
     parts: list[bytes] = []
@@ -628,7 +635,7 @@ class FakeGateway:
             conn=registry.get(scope.get("client")) if registry is not None else None,
             stopping=server.stopping if server is not None else None,
             scheme=str(scope.get("scheme", "http")),
-            server=(str(raw_server[0]), int(raw_server[1])) if raw_server else None,
+            server=_server_address(raw_server),
             host_header=headers.get("host"),
             path=path,
             query=query,

@@ -213,7 +213,11 @@ class ServerThread:
             raise RuntimeError("already started")
         try:
             for _ in self._sites:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                # proto must say TCP: asyncio disables Nagle (TCP_NODELAY) only on
+                # accepted sockets whose proto is IPPROTO_TCP, and they inherit it
+                # from this one; with proto 0, each keep-alive request waits ~40 ms
+                # for a delayed ACK.
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
                 self._sockets.append(sock)
                 sock.bind((self._host, 0))
                 sock.listen(128)
