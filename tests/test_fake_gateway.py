@@ -562,9 +562,28 @@ def test_connection_closed_mid_body(fake_gateway: FakeGateway, api: httpx.Client
 
 def test_connection_reset(fake_gateway: FakeGateway, api: httpx.Client) -> None:
     fake_gateway.inject(Fault.reset(), on="create")
-    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+    with pytest.raises(httpx.ReadError):
         api.post("/music/generate", json=SUNO)
     assert fake_gateway.jobs_created == 0
+    fake_gateway.inject(Fault.reset(mid_body=True), on="create")
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        api.post("/music/generate", json=SUNO)
+    assert fake_gateway.jobs_created == 1  # mid-body faults strike after processing
+
+
+def test_api_redirect_and_custom_error_body(fake_gateway: FakeGateway, api: httpx.Client) -> None:
+    fake_gateway.inject(Fault.redirect(host="localhost", status=307), on="create")
+    r = api.post("/music/generate", json=SUNO)
+    port = httpx.URL(fake_gateway.base_url).port
+    assert r.status_code == 307
+    assert r.headers["location"] == f"http://localhost:{port}/v1/music/generate"
+    assert fake_gateway.jobs_created == 0
+    fake_gateway.inject(Fault.status(500, body={"error": {"message": "boom", "type": "x"}}))
+    r = api.post("/music/generate", json=SUNO)
+    assert r.json() == {"error": {"message": "boom", "type": "x"}}
+    fake_gateway.inject(Fault.status(502, body="Bad gateway"))
+    r = api.post("/music/generate", json=SUNO)
+    assert (r.status_code, r.text) == (502, "Bad gateway")
 
 
 def test_slow_answer(fake_gateway: FakeGateway, api: httpx.Client) -> None:
@@ -837,6 +856,11 @@ def test_requests_are_recorded(
     assert "authorization" not in anonymous.headers
     assert [r.seq for r in fake_gateway.requests] == [0, 1, 2]
     assert fake_gateway.requests_for(operation="status", job_id="x") == (anonymous,)
+    fake_gateway.clear_requests()
+    assert [r.seq for r in fake_gateway.requests] == []
+    assert fake_gateway.jobs_created == 1
+    assert http.get(fake_gateway.base_url + "/music/generate/x").status_code == 401
+    assert [r.seq for r in fake_gateway.requests] == [3]  # numbering goes on
     fake_gateway.reset()
     assert fake_gateway.requests == ()
     assert fake_gateway.jobs_created == 0
@@ -873,25 +897,30 @@ def test_start_and_stop_are_fast_and_clean() -> None:
     before = set(threading.enumerate())
     gw = FakeGateway()
     gw.start().stop()  # the first start of a process also builds the validator
+    startups, shutdowns = [], []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        started = time.perf_counter()
-        gw.start()
-        startup = time.perf_counter() - started
-        ports = [httpx.URL(gw.base_url).port, httpx.URL(gw.audio_base_url).port]
-        with client(gw) as api:
-            create(api)
-        was_running = gw.running
-        started = time.perf_counter()
-        gw.stop()
-        shutdown = time.perf_counter() - started
+        for _ in range(3):
+            started = time.perf_counter()
+            gw.start()
+            startups.append(time.perf_counter() - started)
+            ports = [httpx.URL(gw.base_url).port, httpx.URL(gw.audio_base_url).port]
+            with client(gw) as api:
+                create(api)  # leaves an idle keep-alive connection to close
+            was_running = gw.running
+            started = time.perf_counter()
+            gw.stop()
+            shutdowns.append(time.perf_counter() - started)
+            assert was_running
+            assert all(port is not None and _refused(port) for port in ports)
         gc.collect()
-    assert startup < 0.1, startup
-    assert shutdown < 0.1, shutdown
-    assert was_running
+    # Milliseconds each, typically; the best of three keeps a loaded machine
+    # from failing the test, and stock uvicorn (which sleeps 0.1 s in its main
+    # loop and in its shutdown) from passing it.
+    assert min(startups) < 0.05, startups
+    assert min(shutdowns) < 0.05, shutdowns
     assert not gw.running
     assert set(threading.enumerate()) == before
-    assert all(port is not None and _refused(port) for port in ports)
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
     with pytest.raises(RuntimeError, match="not serving"):
         _ = gw.base_url

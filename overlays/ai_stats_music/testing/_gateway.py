@@ -311,6 +311,7 @@ class FakeGateway:
         self._jobs: dict[str, FakeJob] = {}
         self._job_seq = 0
         self._requests: list[RecordedRequest] = []
+        self._request_seq = 0
         self._server: ServerThread | None = None
         self._urls: tuple[str, str] | None = None
         self._api = _Site(
@@ -599,6 +600,11 @@ class FakeGateway:
             and (job_id is None or r.job_id == job_id)
         )
 
+    def clear_requests(self) -> None:
+        """Forget the recorded requests (a long soak run can keep memory flat)."""
+        with self._lock:
+            self._requests.clear()
+
     def reset(self) -> None:
         """Forget jobs, requests, script rules and faults (job ids stay unique)."""
         with self._lock:
@@ -646,7 +652,7 @@ class FakeGateway:
         with self._lock:
             fault = self._faults.pick(site.origin, operation, path)
             record = RecordedRequest(
-                seq=len(self._requests),
+                seq=self._request_seq,
                 origin=site.origin,
                 operation=operation,
                 method=method,
@@ -659,6 +665,7 @@ class FakeGateway:
                 job_id=job_id,
             )
             self._requests.append(record)
+            self._request_seq += 1
         if fault is not None and not fault.processed:
             if not await strike_before(link, fault):
                 return
