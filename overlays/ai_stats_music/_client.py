@@ -34,6 +34,7 @@ from ._core import (
 )
 from ._errors import APIError, MalformedResponseError, status_error
 from ._models import MusicJob
+from ._version import __version__
 from ._options import (
     AudioFormat,
     DebugLike,
@@ -57,6 +58,8 @@ class _NotGiven:
 
 
 NOT_GIVEN: Final = _NotGiven()
+
+USER_AGENT: Final = f"ai-stats-music/{__version__} python-httpx/{httpx.__version__}"
 
 #: One pool per client; sized for ``wait_many`` (see its ``concurrency``).
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -125,10 +128,14 @@ class _BaseClient:
         self._no_retry = RetryPolicy(max_retries=0)
         self._rng = random.Random()
         self._auth = {"Authorization": _Secret(f"Bearer {self._api_key}")}
-        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+        extra = {"User-Agent": USER_AGENT}
+        extra.update((k, v) for k, v in (headers or {}).items() if k.lower() != "authorization")
         self._raw = _gen.AuthenticatedClient(
             base_url=self.base_url,
-            token=self._api_key,
+            # The whole header value as a _Secret, so that the generated client keeps
+            # it (in its own headers dict) as an object whose repr is '***'.
+            token=self._auth["Authorization"],
+            prefix="",
             headers=extra,
             timeout=timeout
             if isinstance(timeout, httpx.Timeout) or timeout is None

@@ -1,0 +1,530 @@
+"""MusicClient and AsyncMusicClient over real HTTP on loopback, against the fake gateway."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import httpx
+import pytest
+from _support import SleepRecorder
+
+from ai_stats_music import (
+    AIStatsError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncMusicClient,
+    AuthenticationError,
+    BadRequestError,
+    ElevenLabsOptions,
+    JobStatus,
+    MalformedResponseError,
+    MusicClient,
+    MusicJob,
+    NotFoundError,
+    PermissionDeniedError,
+    ProviderRouting,
+    RateLimitError,
+    ServerError,
+    SunoOptions,
+)
+from ai_stats_music.testing import FakeGateway, Fault
+
+SUNO = "suno/v4.5plus"
+
+
+def _creates(gw: FakeGateway) -> int:
+    return len(gw.requests_for(operation="create"))
+
+
+def _statuses(gw: FakeGateway) -> int:
+    return len(gw.requests_for(operation="status"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+# -- create and get ---------------------------------------------------------------
+
+
+def test_create_returns_a_typed_job_and_sends_the_body_as_upstream_names_it(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    job = client.create(
+        model=SUNO,
+        prompt="late night jazz",
+        duration=30,
+        format="mp3",
+        provider=ProviderRouting(order=["suno"], allow_fallbacks=False),
+        suno=SunoOptions(custom_mode=True, style="jazz", title="Blue", instrumental=True),
+    )
+    assert isinstance(job, MusicJob)
+    assert job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS)
+    assert job.provider == "suno"
+    assert job.usage is not None
+    assert job.usage.requests == 1
+    (request,) = fake_gateway.requests_for(operation="create")
+    assert request.headers["authorization"] == f"Bearer {fake_gateway.api_key}"
+    assert request.headers["user-agent"].startswith("ai-stats-music/")
+    assert request.json() == {
+        "model": SUNO,
+        "prompt": "late night jazz",
+        "duration": 30,
+        "format": "mp3",
+        "provider": {"order": ["suno"], "allow_fallbacks": False},
+        "suno": {"style": "jazz", "title": "Blue", "customMode": True, "instrumental": True},
+    }
+
+
+def test_create_accepts_mappings_keyed_as_upstream_names_them(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    client.create(
+        model="elevenlabs/music-v1",
+        prompt="ambient",
+        elevenlabs={"music_length_ms": 30000, "force_instrumental": True},
+        extra_body={"seed": 7},
+    )
+    body = fake_gateway.requests_for(operation="create")[0].json()
+    assert body["elevenlabs"] == {"music_length_ms": 30000, "force_instrumental": True}
+    assert body["seed"] == 7
+
+
+def test_create_with_typed_elevenlabs_options(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    client.create(
+        model="elevenlabs/music-v1",
+        elevenlabs=ElevenLabsOptions(prompt="piano", music_length_ms=10_000),
+    )
+    body = fake_gateway.requests_for(operation="create")[0].json()
+    assert body["elevenlabs"] == {"prompt": "piano", "music_length_ms": 10000}
+
+
+@pytest.mark.parametrize(
+    ("suno", "prompt", "missing"),
+    [
+        ({"customMode": False}, None, "prompt"),
+        ({"customMode": True, "title": "t", "prompt": "p"}, None, "suno.style"),
+        ({"customMode": True, "style": "s", "prompt": "p"}, None, "suno.title"),
+        ({"customMode": True, "style": "s", "title": "t"}, None, "suno.prompt"),
+    ],
+)
+def test_suno_rules_are_checked_before_sending(
+    client: MusicClient,
+    fake_gateway: FakeGateway,
+    suno: dict[str, Any],
+    prompt: str | None,
+    missing: str,
+) -> None:
+    with pytest.raises(ValueError, match=missing.replace(".", r"\.")):
+        client.create(model=SUNO, prompt=prompt, suno=suno)
+    assert fake_gateway.requests == ()
+
+
+def test_suno_rules_accept_what_the_gateway_accepts(client: MusicClient) -> None:
+    client.create(
+        model=SUNO, suno={"customMode": True, "style": "s", "title": "t", "instrumental": True}
+    )
+    client.create(model=SUNO, prompt="top-level prompt", suno={"customMode": False})
+    client.create(model=SUNO, suno=SunoOptions(prompt="suno prompt"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": ""}, "model"),
+        ({"model": SUNO, "format": "flac"}, "format"),
+        ({"model": SUNO, "duration": 0}, "duration"),
+        ({"model": SUNO, "duration": 2.5}, "duration"),
+    ],
+)
+def test_bad_create_arguments_are_refused_before_sending(
+    client: MusicClient, fake_gateway: FakeGateway, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        client.create(**kwargs)
+    assert fake_gateway.requests == ()
+
+
+def test_get_reads_the_status(client: MusicClient, fake_gateway: FakeGateway) -> None:
+    created = client.create(model=SUNO, prompt="x")
+    job = client.get(created.id)
+    assert job.id == created.id
+    assert isinstance(job.status, str)
+    (request,) = fake_gateway.requests_for(operation="status")
+    assert request.path == f"/v1/music/generate/{created.id}"
+
+
+def test_unknown_fields_and_statuses_are_kept(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    created = client.create(model=SUNO, prompt="x")
+    fake_gateway.inject(Fault.unknown_status("rendering"), on="status")
+    job = client.get(created.id)
+    assert job.status == "rendering"
+    assert job.known_status is None
+    assert not job.is_terminal
+    fake_gateway.inject(Fault.extra_fields({"trace_id": "t-1"}), on="status")
+    assert client.get(created.id).additional_properties["trace_id"] == "t-1"
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+def test_wrong_key_is_an_authentication_error(fake_gateway: FakeGateway) -> None:
+    with (
+        MusicClient(api_key="sk-wrong-key", base_url=fake_gateway.base_url) as c,
+        pytest.raises(AuthenticationError) as info,
+    ):
+        c.get("task_1")
+    assert info.value.status_code == 401
+    assert "sk-wrong-key" not in str(info.value)
+    assert "sk-wrong-key" not in repr(info.value)
+    assert _statuses(fake_gateway) == 1  # a 401 is never retried
+
+
+def test_validation_error_carries_the_gateways_reason(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    # The client checks what it knows; a rule only the server knows still comes back typed.
+    fake_gateway.inject(
+        Fault.status(400, body={"error": "validation_error", "reason": "duration too long"}),
+        on="create",
+    )
+    with pytest.raises(BadRequestError) as info:
+        client.create(model=SUNO, prompt="x")
+    error = info.value
+    assert error.status_code == 400
+    assert error.error_code == "validation_error"
+    assert error.reason == "duration too long"
+    assert error.body == {"error": "validation_error", "reason": "duration too long"}
+    assert isinstance(error.response, httpx.Response)
+    assert "duration too long" in str(error)
+
+
+def test_unknown_job_is_not_found_and_carries_the_id(client: MusicClient) -> None:
+    with pytest.raises(NotFoundError) as info:
+        client.get("task_does_not_exist")
+    assert info.value.job_id == "task_does_not_exist"
+    assert info.value.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, APIStatusError),
+        (418, APIStatusError),
+    ],
+)
+def test_status_codes_map_to_typed_errors(
+    client: MusicClient, fake_gateway: FakeGateway, code: int, cls: type[APIStatusError]
+) -> None:
+    fake_gateway.inject(Fault.status(code), on="status", times=None)
+    with pytest.raises(cls) as info:
+        client.get("task_1")
+    assert type(info.value) is cls
+    assert info.value.status_code == code
+
+
+def test_rate_limit_error_parses_retry_after(
+    fake_gateway: FakeGateway, sleeps: SleepRecorder
+) -> None:
+    fake_gateway.inject(Fault.status(429, retry_after=7), on="status", times=None)
+    with (
+        MusicClient(
+            api_key=fake_gateway.api_key,
+            base_url=fake_gateway.base_url,
+            max_retries=1,
+            sleep=sleeps,
+        ) as c,
+        pytest.raises(RateLimitError) as info,
+    ):
+        c.get("task_1")
+    assert info.value.retry_after == 7.0
+    assert sleeps.delays == [7.0]  # the server's word, not the backoff
+
+
+def test_server_errors_are_retried_then_raised(
+    client: MusicClient, fake_gateway: FakeGateway, sleeps: SleepRecorder
+) -> None:
+    fake_gateway.inject(Fault.html(502), on="status", times=None)
+    with pytest.raises(ServerError) as info:
+        client.get("task_1")
+    assert info.value.status_code == 502
+    assert "502" in str(info.value)
+    assert _statuses(fake_gateway) == 3  # one try and max_retries=2 retries
+    assert len(sleeps.delays) == 2
+    assert 0 < sleeps.delays[0] < sleeps.delays[1]  # exponential backoff
+
+
+def test_get_recovers_from_transient_failures(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    created = client.create(model=SUNO, prompt="x")
+    fake_gateway.inject(Fault.drop(), on="status")
+    fake_gateway.inject(Fault.status(503, retry_after=0), on="status")
+    assert client.get(created.id).id == created.id
+    assert _statuses(fake_gateway) == 3
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.truncated_json(), Fault.text("not json at all", status=200)],
+    ids=["truncated", "text"],
+)
+def test_malformed_answers_raise_malformed_response_error(
+    fake_gateway: FakeGateway, fault: Fault
+) -> None:
+    with MusicClient(
+        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, max_retries=0
+    ) as c:
+        created_id = c.create(model=SUNO, prompt="x").id
+        fake_gateway.inject(fault, on="status", times=None)
+        with pytest.raises(MalformedResponseError) as info:
+            c.get(created_id)
+    assert info.value.job_id == created_id
+    assert info.value.response is not None
+
+
+def test_connection_refused_is_a_connection_error_that_never_reached_the_server(
+    sleeps: SleepRecorder,
+) -> None:
+    base = f"http://127.0.0.1:{_free_port()}/v1"
+    with (
+        MusicClient(api_key="sk-x", base_url=base, sleep=sleeps) as c,
+        pytest.raises(APIConnectionError) as info,
+    ):
+        c.create(model=SUNO, prompt="x")
+    assert not info.value.may_have_reached_server
+    assert not info.value.job_may_exist
+    assert len(sleeps.delays) == 2  # provably not sent, so even a create is retried
+
+
+def test_read_timeout_is_a_timeout_error(fake_gateway: FakeGateway) -> None:
+    fake_gateway.inject(Fault.stall(), on="status", times=None)
+    with (
+        MusicClient(
+            api_key=fake_gateway.api_key,
+            base_url=fake_gateway.base_url,
+            timeout=0.2,
+            max_retries=0,
+        ) as c,
+        pytest.raises(APITimeoutError) as info,
+    ):
+        c.get("task_1")
+    assert info.value.job_id == "task_1"
+    assert info.value.may_have_reached_server
+
+
+# -- create is paid work: never retried when it may have reached the server ----------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.status(500, after_processing=True),
+        Fault.drop(after_processing=True),
+        Fault.truncated_json(),
+    ],
+    ids=["500", "dropped", "truncated"],
+)
+def test_create_is_not_retried_when_it_may_have_reached_the_server(
+    client: MusicClient, fake_gateway: FakeGateway, fault: Fault
+) -> None:
+    fake_gateway.inject(fault, on="create")
+    with pytest.raises(AIStatsError) as info:
+        client.create(model=SUNO, prompt="x")
+    assert _creates(fake_gateway) == 1
+    assert fake_gateway.jobs_created == 1
+    assert isinstance(info.value, APIError)
+    assert info.value.job_may_exist
+    assert "may exist" in str(info.value)
+
+
+def test_create_is_not_retried_after_a_read_timeout(fake_gateway: FakeGateway) -> None:
+    fake_gateway.inject(Fault.stall(after_processing=True), on="create")
+    with (
+        MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, timeout=0.2) as c,
+        pytest.raises(APITimeoutError) as info,
+    ):
+        c.create(model=SUNO, prompt="x")
+    assert info.value.job_may_exist
+    assert _creates(fake_gateway) == 1
+    assert fake_gateway.jobs_created == 1
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_create_is_retried_when_the_server_says_when_to_come_back(
+    client: MusicClient, fake_gateway: FakeGateway, sleeps: SleepRecorder, code: int
+) -> None:
+    fake_gateway.inject(Fault.status(code, retry_after=1), on="create")
+    job = client.create(model=SUNO, prompt="x")
+    assert _creates(fake_gateway) == 2
+    assert fake_gateway.jobs_created == 1
+    assert sleeps.delays == [1.0]
+    assert job.id
+
+
+def test_create_is_not_retried_on_503_without_retry_after(
+    client: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.inject(Fault.status(503), on="create")
+    with pytest.raises(ServerError):
+        client.create(model=SUNO, prompt="x")
+    assert _creates(fake_gateway) == 1
+
+
+# -- the job-id guard ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["", ".", "..", None, 3, b"task"])
+def test_job_id_guard_refuses_before_any_request(
+    client: MusicClient, fake_gateway: FakeGateway, bad: Any
+) -> None:
+    with pytest.raises(ValueError, match="job id"):
+        client.get(bad)
+    assert fake_gateway.requests == ()
+
+
+@pytest.mark.parametrize(
+    ("job_id", "segment"),
+    [
+        ("a/b", "a%2Fb"),
+        ("%2e%2e", "%252e%252e"),
+        ("?x=1", "%3Fx%3D1"),
+        ("#frag", "%23frag"),
+        ("nul\x00", "nul%00"),
+        ("caf\u00e9", "caf%C3%A9"),
+        ("...", "..."),
+    ],
+)
+def test_every_job_id_is_one_path_segment(
+    fake_gateway: FakeGateway, job_id: str, segment: str
+) -> None:
+    seen: list[bytes] = []
+
+    def record(request: httpx.Request) -> None:
+        seen.append(request.url.raw_path)
+
+    http = httpx.Client(base_url=fake_gateway.base_url, event_hooks={"request": [record]})
+    with (
+        MusicClient(
+            api_key=fake_gateway.api_key,
+            base_url=fake_gateway.base_url,
+            http_client=http,
+            max_retries=0,
+        ) as c,
+        pytest.raises(NotFoundError),
+    ):
+        c.get(job_id)
+    http.close()
+    assert seen == [f"/v1/music/generate/{segment}".encode()]
+
+
+# -- configuration and secrets ------------------------------------------------------
+
+
+def test_repr_shows_the_base_url_never_the_key(fake_gateway: FakeGateway) -> None:
+    key = "sk-very-secret-key-123"
+    with MusicClient(api_key=key, base_url=fake_gateway.base_url) as c:
+        assert repr(c) == f"MusicClient(base_url={fake_gateway.base_url!r})"
+        assert key not in repr(c.raw)
+        assert key not in repr(vars(c))
+
+
+def test_key_and_base_url_from_the_environment(
+    fake_gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AI_STATS_API_KEY", fake_gateway.api_key)
+    monkeypatch.setenv("AI_STATS_BASE_URL", fake_gateway.base_url)
+    with MusicClient() as c:
+        assert c.base_url == fake_gateway.base_url
+        assert c.create(model=SUNO, prompt="x").id
+
+
+def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AI_STATS_API_KEY", raising=False)
+    with pytest.raises(AIStatsError, match="AI_STATS_API_KEY"):
+        MusicClient()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://api.example.com/v1", "http://10.0.0.5/v1", "ftp://api.example.com", "api.example.com"],
+)
+def test_insecure_or_odd_base_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        MusicClient(api_key="sk-x", base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8000/v1", "http://127.0.0.5:1/v1", "http://[::1]:9/v1"]
+)
+def test_plain_http_to_loopback_is_allowed(url: str) -> None:
+    MusicClient(api_key="sk-x", base_url=url).close()
+
+
+def test_plain_http_elsewhere_needs_an_explicit_opt_in() -> None:
+    MusicClient(
+        api_key="sk-x", base_url="http://gateway.internal/v1", allow_insecure_http=True
+    ).close()
+
+
+def test_own_http_client_is_used_and_not_closed(fake_gateway: FakeGateway) -> None:
+    http = httpx.Client()
+    with MusicClient(
+        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, http_client=http
+    ) as c:
+        c.create(model=SUNO, prompt="x")
+    assert not http.is_closed
+    http.close()
+
+
+def test_raw_gives_the_generated_client_with_auth(client: MusicClient) -> None:
+    from ai_stats_gateway.api.gateway import get_music_generation
+
+    created = client.create(model=SUNO, prompt="x")
+    response = get_music_generation.sync_detailed(created.id, client=client.raw)
+    assert response.status_code == 200
+
+
+# -- async --------------------------------------------------------------------------
+
+
+async def test_async_create_and_get(aclient: AsyncMusicClient, fake_gateway: FakeGateway) -> None:
+    created = await aclient.create(model=SUNO, prompt="x", format="wav")
+    job = await aclient.get(created.id)
+    assert job.id == created.id
+    assert fake_gateway.requests_for(operation="create")[0].json()["format"] == "wav"
+
+
+async def test_async_errors_and_retries_match_sync(
+    aclient: AsyncMusicClient, fake_gateway: FakeGateway, sleeps: SleepRecorder
+) -> None:
+    fake_gateway.inject(Fault.status(500), on="status", times=None)
+    with pytest.raises(ServerError):
+        await aclient.get("task_1")
+    assert _statuses(fake_gateway) == 3
+    fake_gateway.clear_faults()
+    fake_gateway.inject(Fault.drop(after_processing=True), on="create")
+    with pytest.raises(APIConnectionError) as info:
+        await aclient.create(model=SUNO, prompt="x")
+    assert info.value.job_may_exist
+    assert fake_gateway.jobs_created == 1
+    with pytest.raises(ValueError, match="job id"):
+        await aclient.get("..")
+
+
+async def test_async_repr_hides_the_key(fake_gateway: FakeGateway) -> None:
+    async with AsyncMusicClient(api_key="sk-hidden", base_url=fake_gateway.base_url) as c:
+        assert "sk-hidden" not in repr(c)
+        assert "sk-hidden" not in repr(c.raw)
