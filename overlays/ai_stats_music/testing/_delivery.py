@@ -14,7 +14,7 @@ from starlette.types import Send
 from ._faults import Fault
 from ._server import Connection
 
-__all__ = ["Answer", "Link", "deliver", "strike_before"]
+__all__ = ["Answer", "Link", "deliver", "error_answer", "send_answer", "strike_before"]
 
 _NO_PAYLOAD: Final = object()
 _KILL_WAIT: Final = 2.0

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._clock import Clock
 from ._delivery import Answer, Link, deliver, error_answer, strike_before
@@ -422,12 +422,12 @@ class FakeGateway:
         return self._clock
 
     @property
-    def app(self) -> _Site:
+    def app(self) -> ASGIApp:
         """The API as an ASGI application (network faults need :meth:`serve`)."""
         return self._api
 
     @property
-    def audio_app(self) -> _Site:
+    def audio_app(self) -> ASGIApp:
         """The audio origin as an ASGI application."""
         return self._audio
 
