@@ -49,7 +49,7 @@ CLIP_KEYS = {"index", "id", "audio_url", "stream_audio_url", "image_url", "title
 CLIP_KEYS |= {"duration"}
 
 
-def client(gw: FakeGateway | None = None) -> httpx.Client:
+def new_client(gw: FakeGateway | None = None) -> httpx.Client:
     """A client of ``gw``'s API (base URL and key), or a plain one."""
     if gw is None:
         return httpx.Client(verify=TLS, timeout=5)
@@ -58,13 +58,13 @@ def client(gw: FakeGateway | None = None) -> httpx.Client:
 
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
-    with client() as plain:
+    with new_client() as plain:
         yield plain
 
 
 @pytest.fixture
 def api(fake_gateway: FakeGateway) -> Iterator[httpx.Client]:
-    with client(fake_gateway) as api_client:
+    with new_client(fake_gateway) as api_client:
         yield api_client
 
 
@@ -181,7 +181,7 @@ def test_wrong_or_missing_key_is_401(
 
 
 def test_custom_api_key() -> None:
-    with run_fake_gateway(api_key="sk-other") as gw, client() as http:
+    with run_fake_gateway(api_key="sk-other") as gw, new_client() as http:
         url = gw.base_url + "/music/generate"
         assert http.post(url, json=SUNO, headers={"Authorization": "Bearer sk-other"}).is_success
         assert http.post(url, json=SUNO, headers={"Authorization": "bearer  sk-other"}).is_success
@@ -484,7 +484,7 @@ def test_extra_fields_survive_the_overlay_models(
 
 def test_real_time_with_millisecond_phases() -> None:
     script = JobScript(timeline=[("queued", 0.01), ("in_progress", 0.02)], clips=1)
-    with FakeGateway(default_script=script).serve() as gw, client(gw) as api:
+    with FakeGateway(default_script=script).serve() as gw, new_client(gw) as api:
         job_id = create(api)["id"]
         seen = {status(api, job_id)["status"]}
         deadline = time.monotonic() + 2
@@ -658,7 +658,7 @@ def test_faults_matched_by_path_pattern(fake_gateway: FakeGateway, api: httpx.Cl
 
 def test_random_faults_are_reproducible_with_a_seed() -> None:
     def run(seed: int) -> list[str | None]:
-        with run_fake_gateway() as gw, client(gw) as api:
+        with run_fake_gateway() as gw, new_client(gw) as api:
             gw.fault_rate(0.5, [Fault.status(500), Fault.status(503), Fault.drop()], seed=seed)
             for _ in range(30):
                 with contextlib.suppress(httpx.RemoteProtocolError):
@@ -872,7 +872,7 @@ def test_concurrent_clients(fake_gateway: FakeGateway) -> None:
     lock = threading.Lock()
 
     def work() -> None:
-        with client(fake_gateway) as c:
+        with new_client(fake_gateway) as c:
             for _ in range(10):
                 job_id = create(c)["id"]
                 status(c, job_id)
@@ -905,7 +905,7 @@ def test_start_and_stop_are_fast_and_clean() -> None:
             gw.start()
             startups.append(time.perf_counter() - started)
             ports = [httpx.URL(gw.base_url).port, httpx.URL(gw.audio_base_url).port]
-            with client(gw) as api:
+            with new_client(gw) as api:
                 create(api)  # leaves an idle keep-alive connection to close
             was_running = gw.running
             started = time.perf_counter()
@@ -925,7 +925,7 @@ def test_start_and_stop_are_fast_and_clean() -> None:
     with pytest.raises(RuntimeError, match="not serving"):
         _ = gw.base_url
     gw.stop()  # idempotent
-    with gw.serve(), client() as http:  # and it can serve again
+    with gw.serve(), new_client() as http:  # and it can serve again
         assert http.get(gw.base_url + "/music/generate/x").status_code == 401
 
 
@@ -936,7 +936,7 @@ def test_stop_ends_stalled_requests_at_once() -> None:
 
     def stalled() -> None:
         try:
-            with client() as http:
+            with new_client() as http:
                 http.get(gw.audio_base_url + "/audio/x/0.wav", timeout=10)
         except httpx.HTTPError as exc:
             errors.append(exc)
