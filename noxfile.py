@@ -4,14 +4,19 @@ nox -s demo            the main job: the whole flow against the embedded fake ga
 nox -s tests           the test suite (what CI runs last)
 nox -s generate        regenerate generated/ai_stats_gateway from openapi.yaml
 nox -s check_generated fail (with a diff) when generated/ drifts from the spec
+nox -s surface         rewrite tests/surface/*.txt, the reviewed snapshot of the public API
+nox -s breaking        list breaking changes since a git ref (`-- REF --allow`)
+nox -s vendor -- DEST  copy both packages under DEST, for use without installing
 nox -s lint typecheck build
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -166,14 +171,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the overlay and the tests (generated code is not reported)."""
-    session.install("-e", ".[testing]", *_group("typecheck"), *_group("test"))
+    session.install("-e", ".[testing]", *_group("typecheck"), *_group("test"), *_group("surface"))
     session.run("mypy", "overlays/ai_stats_music", "tests")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite. Extra arguments go to pytest (`nox -s tests -- -k wait`)."""
-    session.install("-e", ".[testing]", *_group("test"), GENERATOR, RUFF, "nox")
+    session.install("-e", ".[testing]", *_group("test"), *_group("surface"), GENERATOR, RUFF, "nox")
     session.run(
         "pytest",
         *session.posargs,
@@ -184,7 +189,8 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and the wheel into dist/."""
-    session.install("build")
+    # build[uv]: `--installer uv` must not depend on a uv that happens to be on PATH.
+    session.install("build[uv]")
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
     session.run("python", "-m", "build", "--installer", "uv", "--outdir", "dist", str(ROOT))
     for path in sorted((ROOT / "dist").iterdir()):
@@ -197,3 +203,160 @@ def demo(session: nox.Session) -> None:
     session.install(".[testing]")
     out = session.posargs[0] if session.posargs else os.path.join(ROOT, "demo-output")
     session.run("ai-stats-music", "demo", "--out", out)
+
+
+# -- the public surface ------------------------------------------------------------------
+
+SURFACE_TOOL = ROOT / "tests" / "_surface.py"
+
+
+@nox.session
+def surface(session: nox.Session) -> None:
+    """Rewrite tests/surface/*.txt from the source; commit the diff as the reviewed change.
+
+    The snapshot is read from the source by griffe (nothing is imported), so
+    this takes about a second; the test suite fails while it is out of date.
+    """
+    session.install(*_group("surface"))
+    session.run("python", str(SURFACE_TOOL), "write")
+
+
+@nox.session
+def breaking(session: nox.Session) -> None:
+    """List breaking changes of both packages since a git ref, and fail if there are any.
+
+    `nox -s breaking` compares with the last tag, else HEAD~1;
+    `nox -s breaking -- REF` with REF; add `--allow` to list without failing.
+    """
+    session.install(*_group("surface"))
+    session.run("python", str(SURFACE_TOOL), "breaking", *session.posargs)
+
+
+# -- vendoring ---------------------------------------------------------------------------
+
+VENDORED = {"ai_stats_music": OVERLAY, "ai_stats_gateway": GENERATED}
+# The one overlay module allowed to import the generated package by name (see it).
+DOOR = Path("ai_stats_music") / "_gen.py"
+OURS = {*VENDORED, "ai-stats-music"}
+# Calls that import or locate a package from a string: a vendored copy has no
+# top-level `ai_stats_music`, and no installed distribution either.
+BY_NAME_CALLS = {"import_module", "__import__", "find_spec", "files", "version", "distribution"}
+
+
+def _names_ours(name: str) -> bool:
+    return name.split(".")[0] in OURS
+
+
+def _imports_by_name(tree: ast.Module) -> list[ast.stmt | ast.expr]:
+    """The nodes that import ``ai_stats_music`` / ``ai_stats_gateway`` by absolute name."""
+    found: list[ast.stmt | ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(_names_ours(a.name) for a in node.names):
+                found.append(node)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and _names_ours(node.module):
+                found.append(node)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in BY_NAME_CALLS and any(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) and _names_ours(a.value)
+                for a in node.args
+            ):
+                found.append(node)
+    return sorted(found, key=lambda n: (n.lineno, n.col_offset))
+
+
+def _relative(node: ast.stmt | ast.expr, source: str, dots: str) -> str:
+    """The relative form of an absolute import statement (``source`` is its text)."""
+    if isinstance(node, ast.ImportFrom):
+        # Only the module changes; the names keep their layout.
+        head = re.match(rf"from\s+{re.escape(node.module or '')}\b", source)
+        if head:
+            return f"from {dots}{node.module}" + source[head.end() :]
+    if isinstance(node, ast.Import) and len(node.names) == 1:
+        alias = node.names[0]
+        parent, _, leaf = alias.name.rpartition(".")
+        if alias.asname or not parent:  # `import a.b` without `as` binds `a`: not rewritten
+            asname = f" as {alias.asname}" if alias.asname else ""
+            return f"from {dots}{parent} import {leaf}{asname}"
+    raise ValueError(f"line {node.lineno}: cannot make {source!r} relative")
+
+
+def _make_relative(text: str, dots: str) -> str:
+    """``text`` with each import of our packages by absolute name made relative."""
+    lines = text.splitlines(keepends=True)
+    for node in reversed(_imports_by_name(ast.parse(text))):
+        assert node.end_lineno is not None
+        assert node.end_col_offset is not None
+        source = ast.get_source_segment(text, node) or ""
+        start, end = lines[node.lineno - 1], lines[node.end_lineno - 1]
+        new = start[: node.col_offset] + _relative(node, source, dots) + end[node.end_col_offset :]
+        lines[node.lineno - 1 : node.end_lineno] = [new]
+    return "".join(lines)
+
+
+def _by_name_report(top: Path, *, allowed: set[Path]) -> list[str]:
+    """``file:line: statement`` for each import by name under ``top``, outside ``allowed``."""
+    report = []
+    for path in sorted(top.rglob("*.py")):
+        rel = path.relative_to(top.parent)
+        if rel in allowed:
+            continue
+        for node in _imports_by_name(ast.parse(path.read_bytes(), str(path))):
+            report.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    return report
+
+
+@nox.session(python=False)
+def vendor(session: nox.Session) -> None:
+    """Copy both packages under DEST, to use them without installing: `nox -s vendor -- DEST`.
+
+    DEST/ai_stats_music and DEST/ai_stats_gateway become sibling subpackages
+    of the package DEST (its __init__.py is created if missing); the overlay's
+    imports of the generated package become relative, so the copy never
+    imports the top-level names and runs with only httpx and attrs installed.
+    An existing copy under DEST is replaced. See README, "Vendoring".
+    """
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s vendor -- DEST   (for example myservice/_vendor)")
+    dest = Path(session.invoked_from, session.posargs[0]).resolve()
+    if any(dest == top or top in dest.parents for top in VENDORED.values()):
+        session.error(f"DEST must not be inside the packages it copies: {dest}")
+
+    # Only the door may import the generated package by name; anything else
+    # would break in the copy, so it is refused here rather than shipped.
+    stray = [line for top in VENDORED.values() for line in _by_name_report(top, allowed={DOOR})]
+    if stray:
+        session.error(
+            "imports of ai_stats_music / ai_stats_gateway by absolute name outside "
+            f"{DOOR.as_posix()} (make them relative; only {DOOR.as_posix()} may name "
+            "the generated package):\n  " + "\n  ".join(stray)
+        )
+
+    dest.mkdir(parents=True, exist_ok=True)
+    init = dest / "__init__.py"
+    if not init.exists():
+        init.write_text("")
+        session.log(f"created {init} (the copy must live inside a package)")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ruff_cache", ".mypy_cache")
+    for name, source in VENDORED.items():
+        target = dest / name
+        if target.exists():
+            shutil.rmtree(target)
+            session.log(f"replaced {target}")
+        shutil.copytree(source, target, ignore=ignore)
+
+    door = dest / DOOR
+    text = _make_relative(door.read_text(encoding="utf-8"), dots="..")
+    compile(text, str(door), "exec")  # fail here, not on the user's first import
+    door.write_text(text, encoding="utf-8")
+
+    left = [line for name in VENDORED for line in _by_name_report(dest / name, allowed=set())]
+    if left:
+        session.error("the vendored copy still imports by name:\n  " + "\n  ".join(left))
+    session.log(
+        f"vendored ai_stats_music and ai_stats_gateway into {dest}; "
+        f"import them as <your package>.{dest.name}.ai_stats_music"
+    )

@@ -9,16 +9,15 @@ checks call the generator straight from the current environment.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _repo import Nox, NoxResult, shared_nox
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +34,6 @@ COPIED = [
     "generated",
     "overlays",
 ]
-NOX_TIMEOUT = 600  # seconds; the first run of a session may download the generator
 
 
 def _pin(name: str) -> str:
@@ -74,74 +72,12 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-# -- running nox -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NoxResult:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def describe(self) -> str:
-        return f"$ {' '.join(self.args)}\n--- exit {self.returncode}\n{self.output}"
-
-
-@dataclass(frozen=True)
-class Nox:
-    command: list[str]
-    envdir: Path
-
-    def run(self, project: Path, session: str, *, tmpdir: Path | None = None) -> NoxResult:
-        # -R: reuse the session's venv and skip installs when it exists; a venv
-        # nox has to create is still installed into.
-        args = [
-            *self.command,
-            "--noxfile",
-            str(project / "noxfile.py"),
-            "--envdir",
-            str(self.envdir),
-            "-R",
-            "--no-color",
-            "-s",
-            session,
-        ]
-        env = dict(os.environ)
-        if tmpdir is not None:
-            env["TMPDIR"] = str(tmpdir)
-        done = subprocess.run(
-            args,
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=NOX_TIMEOUT,
-            check=False,
-        )
-        return NoxResult(args, done.returncode, done.stdout, done.stderr)
-
-
-def _nox_command() -> list[str] | None:
-    if importlib.util.find_spec("nox") is not None:
-        return [sys.executable, "-m", "nox"]
-    beside = Path(sys.executable).parent / "nox"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("nox")
-    return [found] if found else None
+# -- running nox (shared with the other tests that run sessions: see _repo) ------------
 
 
 @pytest.fixture(scope="session")
 def nox(tmp_path_factory: pytest.TempPathFactory) -> Nox:
-    command = _nox_command()
-    if command is None:
-        pytest.skip("nox is not installed (it is in `nox -s tests` and in the dev venv)")
-    return Nox(command, tmp_path_factory.mktemp("nox-envdir"))
+    return shared_nox(tmp_path_factory)
 
 
 @pytest.fixture

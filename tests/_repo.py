@@ -1,0 +1,165 @@
+"""Helpers for tests that work on copies of the repository and run nox there.
+
+The nox sessions are run for real, in copies under a temp directory (never in
+the work tree, whose .nox environments others use), with one ``--envdir`` for
+the whole pytest run: the first run of a session installs into it, the others
+reuse it (``-R``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOX_TIMEOUT = 600  # seconds; the first run of a session may download the generator
+# Left out of a copy of the work tree: environments, caches and build output.
+NOT_COPIED = (
+    ".git",
+    ".nox",
+    ".venv",
+    "dist",
+    "build",
+    "demo-output",
+    "__pycache__",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.egg-info",
+)
+
+
+def copy_worktree(dest: Path) -> Path:
+    """A copy of the work tree as it is now (uncommitted changes included)."""
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    return dest
+
+
+def files(top: Path) -> dict[str, bytes]:
+    """Every file under ``top`` by relative path, bytecode left out."""
+    return {
+        p.relative_to(top).as_posix(): p.read_bytes()
+        for p in sorted(top.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@dataclass(frozen=True)
+class NoxResult:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def describe(self) -> str:
+        return f"$ {' '.join(self.args)}\n--- exit {self.returncode}\n{self.output}"
+
+
+@dataclass(frozen=True)
+class Nox:
+    command: list[str]
+    envdir: Path
+
+    def run(
+        self,
+        project: Path,
+        session: str,
+        *posargs: str,
+        tmpdir: Path | None = None,
+        cwd: Path | None = None,
+    ) -> NoxResult:
+        # -R: reuse the session's venv and skip installs when it exists; a venv
+        # nox has to create is still installed into.
+        args = [
+            *self.command,
+            "--noxfile",
+            str(project / "noxfile.py"),
+            "--envdir",
+            str(self.envdir),
+            "-R",
+            "--no-color",
+            "-s",
+            session,
+        ]
+        if posargs:
+            args += ["--", *posargs]
+        env = dict(os.environ)
+        if tmpdir is not None:
+            env["TMPDIR"] = str(tmpdir)
+        done = subprocess.run(
+            args,
+            cwd=cwd or project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=NOX_TIMEOUT,
+            check=False,
+        )
+        return NoxResult(args, done.returncode, done.stdout, done.stderr)
+
+
+def nox_command() -> list[str] | None:
+    if importlib.util.find_spec("nox") is not None:
+        return [sys.executable, "-m", "nox"]
+    beside = Path(sys.executable).parent / "nox"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("nox")
+    return [found] if found else None
+
+
+_SHARED: dict[Path, Nox] = {}
+
+
+def shared_nox(tmp_path_factory: pytest.TempPathFactory) -> Nox:
+    """The one ``Nox`` (and envdir) of this pytest run, whichever module asks first."""
+    base = tmp_path_factory.getbasetemp()
+    if base not in _SHARED:
+        command = nox_command()
+        if command is None:
+            pytest.skip("nox is not installed (it is in `nox -s tests` and in the dev venv)")
+        _SHARED[base] = Nox(command, tmp_path_factory.mktemp("nox-envdir"))
+    return _SHARED[base]
+
+
+def uv() -> str:
+    """The uv executable (the test dependency group installs it beside Python)."""
+    beside = Path(sys.executable).parent / "uv"
+    found = str(beside) if beside.exists() else shutil.which("uv")
+    if found is None:
+        pytest.skip("uv is not installed (it is in the test dependency group)")
+    return found
+
+
+def fresh_venv(path: Path, *requirements: str) -> Path:
+    """A new virtual environment at ``path`` with only ``requirements``; its python."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    subprocess.run(
+        [uv(), "venv", "--quiet", "--python", sys.executable, str(path)],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    python = path / "bin" / "python"
+    if requirements:
+        subprocess.run(
+            [uv(), "pip", "install", "--quiet", "--python", str(python), *requirements],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=300,
+        )
+    return python
