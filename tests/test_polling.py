@@ -328,7 +328,7 @@ def test_default_latency_bounds_hold_for_short_jobs(final: str, seed: int) -> No
         assert 0 <= late <= (1.0 if end < 2 else 2.0), (end, gateway.times)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     policy=policies,
     end=st.floats(0.0, 40.0),
@@ -348,7 +348,7 @@ def test_any_policy_learns_of_the_end_within_its_bounds(
     assert 0 <= clock.now - end <= allowed + 1e-9
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     policy=policies,
     timeout=st.floats(0.5, 60.0),
