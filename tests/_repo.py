@@ -8,13 +8,17 @@ reuse it (``-R``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,3 +167,92 @@ def fresh_venv(path: Path, *requirements: str) -> Path:
             timeout=300,
         )
     return python
+
+
+# -- the create-and-wait smoke run (tests/_smoke.py) -----------------------------------
+
+SMOKE = ROOT / "tests" / "_smoke.py"
+
+
+def smoke_script(directory: Path) -> Path:
+    """A copy of _smoke.py in ``directory``, so that running it reads nothing in the repo."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(SMOKE, directory / "smoke.py"))
+
+
+def _path_args(paths: Sequence[Path]) -> list[str]:
+    return [arg for p in paths for arg in ("--path", str(p))]
+
+
+@contextlib.contextmanager
+def gateway_process(
+    python: Path | str, script: Path, *, paths: Sequence[Path] = ()
+) -> Iterator[dict[str, str]]:
+    """The fake gateway served by ``python`` in its own process: its base_url and api_key."""
+    proc = subprocess.Popen(
+        [str(python), "-I", str(script), "gateway", *_path_args(paths)],
+        cwd=script.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdin is not None
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(timeout=30)
+            pytest.fail(
+                f"the fake gateway did not start:\n{proc.stderr.read() if proc.stderr else ''}"
+            )
+        yield json.loads(line)
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def smoke_client(
+    python: Path | str,
+    script: Path,
+    package: str,
+    gateway: dict[str, str],
+    *,
+    paths: Sequence[Path] = (),
+    extra_body: dict[str, object] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a create-and-wait with ``package`` under ``python`` (the result is not checked)."""
+    return subprocess.run(
+        [
+            str(python),
+            "-I",
+            str(script),
+            "client",
+            package,
+            "--base-url",
+            gateway["base_url"],
+            "--api-key",
+            gateway["api_key"],
+            "--extra-body",
+            json.dumps(extra_body or {}),
+            *_path_args(paths),
+        ],
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def smoke_result(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The client's JSON result, after checking that it ran to the end."""
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "completed", result
+    assert result["clips"] >= 1, result
+    return result
