@@ -33,6 +33,7 @@ from ._options import (
     VocalGender,
     check_suno_rules,
 )
+from ._polling import PollPolicy, WaitResult
 from ._version import __version__
 
 __all__ = [
@@ -59,12 +60,14 @@ __all__ = [
     "MusicUsage",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollPolicy",
     "ProviderRouting",
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
     "SunoOptions",
     "VocalGender",
+    "WaitResult",
     "__version__",
     "check_suno_rules",
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
+import attrs
 import httpx
 
 from . import _gen
@@ -22,6 +23,7 @@ from ._core import (
     _Secret,
     check_job_id,
     create_kwargs,
+    job_id_of,
     log,
     note_create_failure,
     parse_job,
@@ -34,7 +36,6 @@ from ._core import (
 )
 from ._errors import APIError, MalformedResponseError, status_error
 from ._models import MusicJob
-from ._version import __version__
 from ._options import (
     AudioFormat,
     DebugLike,
@@ -43,6 +44,16 @@ from ._options import (
     SunoLike,
     build_request,
 )
+from ._polling import (
+    DEFAULT_POLICY,
+    OnUpdate,
+    PollPolicy,
+    WaitResult,
+    wait_async,
+    wait_many_async,
+    wait_sync,
+)
+from ._version import __version__
 
 __all__ = ["AsyncMusicClient", "MusicClient"]
 
@@ -120,8 +131,12 @@ class _BaseClient:
         max_retries: int,
         headers: Mapping[str, str] | None,
         allow_insecure_http: bool,
+        poll_policy: PollPolicy | None,
+        clock: Callable[[], float],
     ) -> None:
         self._api_key = resolve_api_key(api_key)
+        self.poll_policy: PollPolicy = DEFAULT_POLICY if poll_policy is None else poll_policy
+        self._clock = clock
         self.base_url: str = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self.max_retries: int = max_retries
         self._retry = RetryPolicy(max_retries=max_retries)
@@ -192,6 +207,12 @@ class _BaseClient:
         )
         return self._kwargs(create_kwargs(body), timeout)
 
+    def _policy(self, poll: PollPolicy | None, timeout: float | _NotGiven | None) -> PollPolicy:
+        policy = self.poll_policy if poll is None else poll
+        if not isinstance(timeout, _NotGiven) and timeout != policy.timeout:
+            policy = attrs.evolve(policy, timeout=timeout)
+        return policy
+
     def _parse_created(self, response: httpx.Response) -> MusicJob:
         job = parse_job(response)
         log.debug("created music job %s (status %s)", job.id, job.status)
@@ -227,7 +248,9 @@ class MusicClient(_BaseClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
+        poll_policy: PollPolicy | None = None,
+        sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -236,6 +259,8 @@ class MusicClient(_BaseClient):
             max_retries=max_retries,
             headers=headers,
             allow_insecure_http=allow_insecure_http,
+            poll_policy=poll_policy,
+            clock=clock,
         )
         self._owns_http = http_client is None
         if http_client is not None:
@@ -332,6 +357,85 @@ class MusicClient(_BaseClient):
             retry=self._no_retry,
         )
 
+    # -- waiting ----------------------------------------------------------------
+
+    def wait(
+        self,
+        job: MusicJob | str,
+        *,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> MusicJob:
+        """Poll until the job ends; return it completed.
+
+        ``job`` is a job or just its id, so a job created elsewhere (another
+        process, a restarted worker) can be waited for here. ``timeout`` is the
+        overall deadline in seconds (default: the poll policy's, 600 s; ``None``
+        waits for ever); ``poll`` replaces the client's :class:`PollPolicy`.
+        ``on_update(job)`` is called once per change of status. Raises
+        :class:`MusicJobFailed`, :class:`MusicJobTimeout`, or the permanent error
+        (401, 403, 404...) that ended the wait, each carrying ``job_id``;
+        transient failures are retried until the deadline.
+        """
+        last = job if isinstance(job, MusicJob) else None
+        return wait_sync(
+            self._poll_once,
+            job_id_of(job),
+            policy=self._policy(poll, timeout),
+            last_job=last,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+
+    def create_and_wait(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        duration: int | None = None,
+        format: AudioFormat | str | None = None,
+        provider: ProviderLike | None = None,
+        suno: SunoLike | None = None,
+        elevenlabs: ElevenLabsLike | None = None,
+        echo_upstream_request: bool | None = None,
+        debug: DebugLike | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> MusicJob:
+        """:meth:`create`, then :meth:`wait`: the finished job.
+
+        Every error raised after the job was created carries its ``job_id``, so
+        a job that was paid for is never lost: wait for it again with that id.
+        """
+        created = self.create(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            format=format,
+            provider=provider,
+            suno=suno,
+            elevenlabs=elevenlabs,
+            echo_upstream_request=echo_upstream_request,
+            debug=debug,
+            extra_body=extra_body,
+        )
+        return wait_sync(
+            self._poll_once,
+            created.id,
+            policy=self._policy(poll, timeout),
+            last_job=created,
+            just_created=True,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+
     # -- lifecycle ---------------------------------------------------------------
 
     def close(self) -> None:
@@ -364,7 +468,9 @@ class AsyncMusicClient(_BaseClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        poll_policy: PollPolicy | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -373,6 +479,8 @@ class AsyncMusicClient(_BaseClient):
             max_retries=max_retries,
             headers=headers,
             allow_insecure_http=allow_insecure_http,
+            poll_policy=poll_policy,
+            clock=clock,
         )
         self._owns_http = http_client is None
         if http_client is not None:
@@ -456,6 +564,105 @@ class AsyncMusicClient(_BaseClient):
             creating=False,
             job_id=job_id,
             retry=self._no_retry,
+        )
+
+    async def wait(
+        self,
+        job: MusicJob | str,
+        *,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> MusicJob:
+        """Poll until the job ends (see :meth:`MusicClient.wait`).
+
+        Cancelling the awaiting task stops the wait at once and raises
+        ``CancelledError``.
+        """
+        last = job if isinstance(job, MusicJob) else None
+        return await wait_async(
+            self._poll_once,
+            job_id_of(job),
+            policy=self._policy(poll, timeout),
+            last_job=last,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+
+    async def create_and_wait(
+        self,
+        *,
+        model: str,
+        prompt: str | None = None,
+        duration: int | None = None,
+        format: AudioFormat | str | None = None,
+        provider: ProviderLike | None = None,
+        suno: SunoLike | None = None,
+        elevenlabs: ElevenLabsLike | None = None,
+        echo_upstream_request: bool | None = None,
+        debug: DebugLike | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> MusicJob:
+        """:meth:`create`, then :meth:`wait` (see :meth:`MusicClient.create_and_wait`)."""
+        created = await self.create(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            format=format,
+            provider=provider,
+            suno=suno,
+            elevenlabs=elevenlabs,
+            echo_upstream_request=echo_upstream_request,
+            debug=debug,
+            extra_body=extra_body,
+        )
+        return await wait_async(
+            self._poll_once,
+            created.id,
+            policy=self._policy(poll, timeout),
+            last_job=created,
+            just_created=True,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+
+    def wait_many(
+        self,
+        jobs: Iterable[MusicJob | str],
+        *,
+        concurrency: int = 8,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> AsyncGenerator[WaitResult, None]:
+        """Wait for many jobs over this client's one connection pool; yield a
+        :class:`WaitResult` for each as it ends, in the order they end.
+
+        ``concurrency`` bounds the status reads in flight (not the jobs waited
+        on: a sleeping wait costs nothing). One job's failure is its result's
+        ``error`` and does not stop the others. ``timeout`` is each job's
+        deadline. Use ``async with contextlib.aclosing(client.wait_many(ids))``
+        so that leaving the loop early cancels the waits at once.
+        """
+        jobs = list(jobs)
+        for job in jobs:
+            job_id_of(job)  # refuse a bad id here, before any wait starts
+        return wait_many_async(
+            self._poll_once,
+            jobs,
+            policy=self._policy(poll, timeout),
+            concurrency=concurrency,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
         )
 
     async def aclose(self) -> None:

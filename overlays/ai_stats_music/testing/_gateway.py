@@ -62,7 +62,9 @@ class RecordedRequest:
     ``"status"`` (API), ``"audio"``, ``"image"`` (audio origin) or None;
     ``headers`` has lower-case names (repeated headers joined with ``", "``);
     ``time`` is the gateway's clock; ``fault`` the fault that hit it, if any;
-    ``job_id`` the job named in the path (status and audio requests).
+    ``job_id`` the job named in the path (status and audio requests);
+    ``peer`` the client's (host, port): one per TCP connection, so a test can
+    count the connections a client opened.
     """
 
     seq: int
@@ -76,6 +78,7 @@ class RecordedRequest:
     time: float
     fault: Fault | None
     job_id: str | None
+    peer: tuple[str, int] | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -202,6 +205,12 @@ async def _read_body(receive: Receive) -> bytes | None:
             parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts) if size <= _MAX_BODY else None
+
+
+def _peer(raw: Any) -> tuple[str, int] | None:
+    if isinstance(raw, list | tuple) and len(raw) == 2:
+        return (str(raw[0]), int(raw[1]))
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -663,6 +672,7 @@ class FakeGateway:
                 time=now,
                 fault=fault,
                 job_id=job_id,
+                peer=_peer(scope.get("client")),
             )
             self._requests.append(record)
             self._request_seq += 1
