@@ -13,6 +13,8 @@ import contextlib
 import math
 import random
 import selectors
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -49,6 +51,7 @@ from ai_stats_music._polling import (
     WaitResult,
     wait_async,
     wait_many_async,
+    wait_many_sync,
     wait_sync,
 )
 
@@ -941,3 +944,116 @@ def test_wait_result_holds_a_job_or_an_error() -> None:
     assert not failed.ok
     with pytest.raises(NotFoundError):
         failed.result()
+
+
+# --- waiting for many, sync -------------------------------------------------------------
+#
+# wait_many_sync runs wait_many_async on a helper thread's event loop with fetch in
+# a thread pool: these tests use real threads, so real (millisecond) time.
+
+FAST = PollPolicy.fixed(0.001, timeout=5.0)
+
+
+class ThreadedGateway:
+    """Job ``name`` ends on its ``reads[name]``-th read; reads take ``latency`` s."""
+
+    def __init__(self, reads: dict[str, int], *, latency: float = 0.0) -> None:
+        self.reads = reads
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.count: dict[str, int] = dict.fromkeys(reads, 0)
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def fetch(self, job_id: str) -> tuple[MusicJob, float | None]:
+        with self.lock:
+            self.count[job_id] += 1
+            n = self.count[job_id]
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(self.latency)
+            if self.reads[job_id] < 0:
+                raise http_error(404)
+            return read(job_id, "completed" if n >= self.reads[job_id] else "queued"), None
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.count.values())
+
+
+def helper_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ai-stats-music-wait"]
+
+
+def test_wait_many_sync_yields_each_job_once_with_reads_bounded() -> None:
+    reads = {f"job{i}": 1 + i % 4 for i in range(12)} | {"gone": -1}
+    gateway = ThreadedGateway(reads, latency=0.001)
+    seen: list[tuple[str, str, int]] = []
+    results = list(
+        wait_many_sync(
+            gateway.fetch,
+            list(reads),
+            policy=FAST,
+            concurrency=3,
+            on_update=lambda job: seen.append((job.id, job.status, threading.get_ident())),
+        )
+    )
+    assert sorted(r.job_id for r in results) == sorted(reads)
+    assert [r.job_id for r in results if not r.ok] == ["gone"]
+    assert isinstance(results[[r.job_id for r in results].index("gone")].error, NotFoundError)
+    assert 1 <= gateway.max_in_flight <= 3
+    # on_update runs in the caller's thread, once per status of each job
+    assert {ident for _, _, ident in seen} == {threading.get_ident()}
+    for job_id, n in reads.items():
+        statuses = [status for i, status, _ in seen if i == job_id]
+        assert statuses == ([] if n < 0 else ["queued", "completed"] if n > 1 else ["completed"])
+    assert helper_threads() == []
+
+
+def test_closing_wait_many_sync_early_stops_every_wait() -> None:
+    gateway = ThreadedGateway({"quick": 1} | {f"slow{i}": 10**6 for i in range(5)})
+    started = time.monotonic()
+    with contextlib.closing(wait_many_sync(gateway.fetch, list(gateway.reads), policy=FAST)) as it:
+        assert next(it).job_id == "quick"
+    assert time.monotonic() - started < 1.0  # cancelled, not waited out (FAST times out at 5 s)
+    assert helper_threads() == []
+    made = gateway.total
+    time.sleep(0.005)
+    assert gateway.total <= made + 5  # at most the reads that were already running
+
+
+@pytest.mark.parametrize(
+    ("culprit", "raised"),
+    [("fetch", RuntimeError), ("on_update", RuntimeError), ("on_update", KeyboardInterrupt)],
+)
+def test_a_bug_or_interrupt_while_waiting_for_many_sync_propagates(
+    culprit: str, raised: type[BaseException]
+) -> None:
+    gateway = ThreadedGateway({"a": 3, "b": 3})
+
+    def fetch(job_id: str) -> tuple[MusicJob, float | None]:
+        if culprit == "fetch" and job_id == "b":
+            raise raised("bug in fetch")
+        return gateway.fetch(job_id)
+
+    def on_update(job: MusicJob) -> None:
+        if culprit == "on_update" and job.id == "b":
+            raise raised("bug in on_update")
+
+    with pytest.raises(raised):
+        for _ in wait_many_sync(fetch, ["a", "b"], policy=FAST, on_update=on_update):
+            pass
+    assert helper_threads() == []
+
+
+def test_wait_many_sync_refuses_bad_arguments_before_iterating() -> None:
+    with pytest.raises(ValueError, match="given twice"):
+        wait_many_sync(ThreadedGateway({}).fetch, ["a", "a"])
+    with pytest.raises(ValueError, match="concurrency"):
+        wait_many_sync(ThreadedGateway({}).fetch, ["a"], concurrency=0)
+    assert list(wait_many_sync(ThreadedGateway({}).fetch, [])) == []

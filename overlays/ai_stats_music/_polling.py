@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import math
+import queue
 import random
+import threading
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -43,6 +46,7 @@ __all__ = [
     "Waiter",
     "wait_async",
     "wait_many_async",
+    "wait_many_sync",
     "wait_sync",
 ]
 
@@ -499,17 +503,9 @@ def wait_many_async(
     and leaves no task behind; use ``contextlib.aclosing(...)`` so that a
     ``break`` closes at once rather than when the generator is collected.
     """
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, got {concurrency!r}")
-    targets: dict[str, MusicJob | None] = {}
-    for item in jobs:
-        job_id, last_job = (item.id, item) if isinstance(item, MusicJob) else (item, None)
-        if job_id in targets:
-            raise ValueError(f"job {job_id!r} is given twice")
-        targets[job_id] = last_job
     return _wait_many(
         afetch,
-        targets,
+        _targets(jobs, concurrency),
         concurrency=concurrency,
         policy=policy,
         just_created=just_created,
@@ -518,6 +514,55 @@ def wait_many_async(
         sleep=sleep,
         rng=rng,
     )
+
+
+def wait_many_sync(
+    fetch: Fetch,
+    jobs: Iterable[str | MusicJob],
+    *,
+    policy: PollPolicy = DEFAULT_POLICY,
+    concurrency: int = 8,
+    just_created: bool = False,
+    on_update: OnUpdate | None = None,
+    rng: random.Random | None = None,
+) -> Generator[WaitResult, None, None]:
+    """The sync twin of :func:`wait_many_async`, with the same semantics.
+
+    It runs :func:`wait_many_async` itself on a private event loop in a helper
+    thread, with ``fetch`` called from a pool of ``concurrency`` threads: a
+    thread per job would not scale to many jobs, and a scheduler of its own
+    would be a third copy of the waiting. Results and ``on_update`` calls are
+    handed back, so ``on_update`` runs in the calling thread, in order with the
+    results, and an exception in it propagates from the iteration.
+
+    Closing the generator -- ``.close()``, leaving a ``with
+    contextlib.closing(...)`` block, a ``break`` once the generator is
+    collected, an exception or ``KeyboardInterrupt`` in the caller -- cancels
+    every wait and joins the helper thread; a status read already running ends
+    in its pool thread and is ignored.
+    """
+    return _wait_many_sync(
+        fetch,
+        _targets(jobs, concurrency),
+        concurrency=concurrency,
+        policy=policy,
+        just_created=just_created,
+        on_update=on_update,
+        rng=rng,
+    )
+
+
+def _targets(jobs: Iterable[str | MusicJob], concurrency: int) -> dict[str, MusicJob | None]:
+    """Each job's id and last known state, refusing what cannot be waited for."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency!r}")
+    targets: dict[str, MusicJob | None] = {}
+    for item in jobs:
+        job_id, last_job = (item.id, item) if isinstance(item, MusicJob) else (item, None)
+        if job_id in targets:
+            raise ValueError(f"job {job_id!r} is given twice")
+        targets[job_id] = last_job
+    return targets
 
 
 async def _wait_many(
@@ -567,3 +612,70 @@ async def _wait_many(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _wait_many_sync(
+    fetch: Fetch,
+    targets: dict[str, MusicJob | None],
+    *,
+    concurrency: int,
+    policy: PollPolicy,
+    just_created: bool,
+    on_update: OnUpdate | None,
+    rng: random.Random | None,
+) -> Generator[WaitResult, None, None]:
+    # What the helper hands over: a status change, a result, the exception that
+    # ended the iteration, or None at the end.
+    handoff: queue.SimpleQueue[MusicJob | WaitResult | BaseException | None] = queue.SimpleQueue()
+    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="ai-stats-music-fetch")
+    loop = asyncio.new_event_loop()
+
+    async def afetch(job_id: str) -> tuple[MusicJob, float | None]:
+        return await loop.run_in_executor(pool, fetch, job_id)
+
+    async def pump() -> None:
+        async for result in _wait_many(
+            afetch,
+            targets,
+            concurrency=concurrency,
+            policy=policy,
+            just_created=just_created,
+            on_update=None if on_update is None else handoff.put,
+            clock=time.monotonic,
+            sleep=asyncio.sleep,
+            rng=rng,
+        ):
+            handoff.put(result)
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(main)
+        except asyncio.CancelledError:  # the caller closed early and is not listening
+            pass
+        except BaseException as exc:  # whatever it is, the caller's thread raises it
+            handoff.put(exc)
+        else:
+            handoff.put(None)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+
+    main = loop.create_task(pump())
+    helper = threading.Thread(target=run, name="ai-stats-music-wait", daemon=True)
+    helper.start()
+    try:
+        while True:
+            item = handoff.get()
+            if isinstance(item, MusicJob):
+                assert on_update is not None
+                on_update(item)
+            elif isinstance(item, WaitResult):
+                yield item
+            elif item is None:
+                return
+            else:
+                raise item
+    finally:
+        loop.call_soon_threadsafe(main.cancel)
+        helper.join()
+        loop.close()
+        pool.shutdown(wait=False, cancel_futures=True)
