@@ -21,7 +21,6 @@ import importlib
 import importlib.util
 import json
 import sys
-import time
 from typing import Any
 
 TOP_LEVEL = ("ai_stats_music", "ai_stats_gateway")
@@ -40,25 +39,14 @@ def gateway() -> None:
         sys.stdin.read()  # until the test closes our stdin
 
 
-def _create_and_wait(client: Any, **create: Any) -> Any:
-    if hasattr(client, "create_and_wait"):
-        return client.create_and_wait(**create, timeout=WAIT_SECONDS)
-    # Until the overlay's create_and_wait lands: create, then poll.
-    job = client.create(**create)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not job.is_terminal:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"job {job.id} still {job.status} after {WAIT_SECONDS} s")
-        time.sleep(0.1)
-        job = client.get(job.id)
-    return job
-
-
 def client(package: str, *, base_url: str, api_key: str, extra_body: dict[str, Any]) -> None:
     music = importlib.import_module(package)
     with music.MusicClient(api_key=api_key, base_url=base_url) as c:
-        job = _create_and_wait(
-            c, model="suno/v4.5plus", prompt="a smoke test in C major", extra_body=extra_body
+        job = c.create_and_wait(
+            model="suno/v4.5plus",
+            prompt="a smoke test in C major",
+            extra_body=extra_body,
+            timeout=WAIT_SECONDS,
         )
     result = {
         "id": job.id,
