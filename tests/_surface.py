@@ -135,6 +135,32 @@ def _own_fields(cls: griffe.Class) -> set[str]:
     return fields
 
 
+# What a field's default says to a caller; validators and converters are
+# implementation, and the rest (repr, eq...) is not about constructing.
+_FIELD_CALLS = {"attrs.field", "attr.ib", "attr.attrib", "attrs.attrib", "dataclasses.field"}
+_FIELD_FLAGS = ("kw_only", "alias", "init")
+
+
+def _field_default(value: str | griffe.Expr | None) -> str:
+    """`` = default`` for a field, with ``attrs.field(...)`` reduced to what callers see."""
+    if value is None:
+        return ""
+    if not (isinstance(value, griffe.ExprCall) and value.function.canonical_path in _FIELD_CALLS):
+        return " = " + " ".join(str(value).split())
+    keywords = {
+        arg.name: " ".join(str(arg.value).split())
+        for arg in value.arguments
+        if isinstance(arg, griffe.ExprKeyword)
+    }
+    default = ""
+    if "default" in keywords:
+        default = f" = {keywords['default']}"
+    elif "factory" in keywords:
+        default = f" = {keywords['factory']}()"
+    flags = [f"{name}={keywords[name]}" for name in _FIELD_FLAGS if name in keywords]
+    return default + (f"  [{', '.join(flags)}]" if flags else "")
+
+
 class _Renderer:
     def __init__(self, collection: griffe.ModulesCollection) -> None:
         self._collection = collection
@@ -215,9 +241,7 @@ class _Renderer:
         """A constructor argument of an attrs class: its type and default."""
         attr = _target(member)
         assert isinstance(attr, griffe.Attribute), path
-        annotation = f": {attr.annotation}"
-        value = "" if attr.value is None else " = " + " ".join(str(attr.value).split())
-        self._add(path, f"field {path}{annotation}{value}")
+        self._add(path, f"field {path}: {attr.annotation}{_field_default(attr.value)}")
 
     def attribute(self, attr: griffe.Attribute, path: str) -> None:
         annotation = f": {attr.annotation}" if attr.annotation is not None else ""
