@@ -83,7 +83,7 @@ def _signature(func: griffe.Function) -> str:
         text = prefix + param.name
         if param.annotation is not None:
             text += f": {param.annotation}"
-        if param.default is not None:
+        if param.default is not None and not prefix:  # griffe gives *args a default of ()
             text += f" = {param.default}" if param.annotation is not None else f"={param.default}"
         parts.append(text)
     if slash_pending:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import _surface
 import attrs
+import griffe
 import pytest
 from _repo import Nox, copy_worktree, shared_nox
 
@@ -89,6 +90,24 @@ def test_docstrings_are_not_part_of_the_surface(surface: dict[str, str]) -> None
         module.MusicGenerateRequest.__doc__
     )
     assert "Description of the music" not in "".join(surface.values())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "def f(a: int, /, b, *args: str, c, d: int = 1, **kw: object) -> int: ...",
+            "(a: int, /, b, *args: str, c, d: int = 1, **kw: object) -> int",
+        ),
+        ("def f(a, *, b=2): ...", "(a, *, b=2)"),
+        ("def f(a, /): ...", "(a, /)"),
+    ],
+)
+def test_signatures_keep_every_marker(source: str, expected: str) -> None:
+    with griffe.temporary_visited_module(source) as module:
+        function = module["f"]
+        assert isinstance(function, griffe.Function)
+        assert _surface._signature(function) == expected
 
 
 # -- nox -s breaking -------------------------------------------------------------------
