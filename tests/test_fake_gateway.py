@@ -36,8 +36,6 @@ from ai_stats_music.testing import (
     run_fake_gateway,
 )
 
-pytest_plugins = ["ai_stats_music.testing.pytest_plugin"]
-
 # One TLS context for every client: httpx builds a new one per client otherwise
 # (tens of milliseconds each), and these tests talk plain HTTP on loopback only.
 TLS = httpx.create_ssl_context()

@@ -9,7 +9,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+)
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -51,6 +58,7 @@ from ._polling import (
     WaitResult,
     wait_async,
     wait_many_async,
+    wait_many_sync,
     wait_sync,
 )
 from ._version import __version__
@@ -433,6 +441,36 @@ class MusicClient(_BaseClient):
             on_update=on_update,
             clock=self._clock,
             sleep=self._sleep,
+            rng=self._rng,
+        )
+
+    def wait_many(
+        self,
+        jobs: Iterable[MusicJob | str],
+        *,
+        concurrency: int = 8,
+        timeout: float | _NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> Generator[WaitResult, None, None]:
+        """Wait for many jobs; yield a :class:`WaitResult` for each as it ends,
+        in the order they end (see :meth:`AsyncMusicClient.wait_many`).
+
+        Status reads go through this client's connection pool from at most
+        ``concurrency`` threads; ``on_update`` runs in the calling thread. Use
+        ``with contextlib.closing(client.wait_many(ids))`` so that leaving the
+        loop early stops the waits at once. Virtual time (``sleep``/``clock``)
+        is not supported here: use the async client for that.
+        """
+        jobs = list(jobs)
+        for job in jobs:
+            job_id_of(job)
+        return wait_many_sync(
+            self._poll_once,
+            jobs,
+            policy=self._policy(poll, timeout),
+            concurrency=concurrency,
+            on_update=on_update,
             rng=self._rng,
         )
 

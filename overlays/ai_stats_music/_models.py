@@ -132,7 +132,7 @@ class MusicUsage:
     output_audio_count: int | None = None
     output_audio_seconds: float | None = None
     additional_properties: dict[str, JSON] = attrs.field(factory=dict, repr=False)
-    _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, alias="_nulls")
+    _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
 
     @classmethod
     def from_dict(cls, src: Mapping[str, Any], *, _where: str = "usage") -> MusicUsage:
@@ -171,7 +171,7 @@ class MusicClip:
     tags: str | None = None
     duration: float | None = None
     additional_properties: dict[str, JSON] = attrs.field(factory=dict, repr=False)
-    _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, alias="_nulls")
+    _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
 
     @classmethod
     def from_dict(cls, src: Mapping[str, Any], *, _where: str = "clip") -> MusicClip:
@@ -306,10 +306,10 @@ class MusicJob:
     usage: MusicUsage | None = None
     error: MusicJobError | None = None
     additional_properties: dict[str, JSON] = attrs.field(factory=dict, repr=False)
-    _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, alias="_nulls")
+    _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
     # Whether the server sent an ``output`` list (an empty one included), so that
     # ``to_dict`` can tell ``"output": []`` from no ``output`` at all.
-    _output_sent: bool = attrs.field(default=False, repr=False, eq=False, alias="_output_sent")
+    _output_sent: bool = attrs.field(default=False, repr=False, eq=False, init=False)
 
     @property
     def is_terminal(self) -> bool:
