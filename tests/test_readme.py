@@ -1,0 +1,51 @@
+"""The README's quick start runs as written, against the fake gateway."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ai_stats_music.testing import FakeGateway
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _quick_start_blocks() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_quick_start_has_a_sync_and_an_async_example() -> None:
+    blocks = _quick_start_blocks()
+    assert len(blocks) == 2
+    assert "MusicClient()" in blocks[0]
+    assert "AsyncMusicClient()" in blocks[1]
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["sync", "async"])
+def test_the_quick_start_runs_as_written(fake_gateway: FakeGateway, index: int) -> None:
+    code = _quick_start_blocks()[index]
+    env = dict(
+        os.environ,
+        AI_STATS_API_KEY=fake_gateway.api_key,
+        AI_STATS_BASE_URL=fake_gateway.base_url,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip(), "the example printed nothing"
+    assert fake_gateway.jobs_created >= 1
+    if index == 1:
+        assert done.stdout.count("done with 2 clips") == 2
