@@ -528,3 +528,12 @@ async def test_async_repr_hides_the_key(fake_gateway: FakeGateway) -> None:
     async with AsyncMusicClient(api_key="sk-hidden", base_url=fake_gateway.base_url) as c:
         assert "sk-hidden" not in repr(c)
         assert "sk-hidden" not in repr(c.raw)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [(123, "must be a string"), ("sk-a\nb", "single-line"), ("   ", "no API key")],
+)
+def test_bad_keys_are_refused_clearly(key: Any, message: str) -> None:
+    with pytest.raises(AIStatsError, match=message):
+        MusicClient(api_key=key)

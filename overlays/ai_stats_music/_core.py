@@ -55,11 +55,13 @@ class _Secret(str):
 
 def resolve_api_key(api_key: str | None) -> _Secret:
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    if key is not None and not isinstance(key, str):
+        raise AIStatsError(f"the API key must be a string, not {type(key).__name__}")
     if key is None or not key.strip():
         raise AIStatsError(
             f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
         )
-    if not isinstance(key, str) or any(c in key for c in "\r\n\0"):
+    if any(c in key for c in "\r\n\0"):
         raise AIStatsError("the API key must be a single-line string")
     return _Secret(key.strip())
 
