@@ -7,7 +7,9 @@ retries) and ``_polling`` (waiting): the logic is written once.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import threading
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -17,6 +19,7 @@ from collections.abc import (
     Iterable,
     Mapping,
 )
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -41,8 +44,15 @@ from ._core import (
     status_kwargs,
     transport_error,
 )
+from ._download import (
+    Progress,
+    download_async,
+    download_sync,
+    new_async_client,
+    new_sync_client,
+)
 from ._errors import APIError, MalformedResponseError, status_error
-from ._models import MusicJob
+from ._models import MusicClip, MusicJob
 from ._options import (
     AudioFormat,
     DebugLike,
@@ -275,6 +285,9 @@ class MusicClient(_BaseClient):
             self._raw.set_httpx_client(http_client)
         self._http = self._raw.get_httpx_client()
         self._sleep = sleep
+        self._download_timeout = timeout
+        self._downloads: httpx.Client | None = None  # created on first use
+        self._downloads_lock = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -364,6 +377,59 @@ class MusicClient(_BaseClient):
             job_id=job_id,
             retry=self._no_retry,
         )
+
+    def download(
+        self,
+        clip_or_url: MusicClip | str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+    ) -> Path:
+        """Save a clip's audio (or any http(s) audio URL) to ``dest``; return the file's path.
+
+        ``dest`` is an existing directory -- the file is then named after the
+        clip's title (else its id, else its index), made safe as a file name so
+        that it never lands outside ``dest``, with the extension of the answer's
+        ``Content-Type`` or of the URL (``.mp3`` when neither says) -- or a file
+        path in an existing directory. An existing file there is replaced,
+        atomically: readers see the old file or the new one, never a mix.
+
+        The audio streams to a temporary file beside the destination, which is
+        renamed into place only when whole (as long as its ``Content-Length``
+        says). After any failure, an interrupt included, nothing new is left at
+        ``dest`` and the temporary file is gone. Memory use does not grow with
+        the file.
+
+        The requests carry neither the API key nor the ``headers`` given to
+        this client: the audio lives on another origin (a CDN), and goes through
+        a connection pool of its own. Redirects are followed to http(s) URLs
+        only, at most 10 of them. ``progress(done_bytes, total_bytes)`` is called
+        when the body starts and after each chunk (``total_bytes`` is ``None``
+        without a ``Content-Length``). ``timeout`` (default: the client's) bounds
+        each network operation, not the whole download.
+
+        Raises ``ValueError`` for a URL that is not http(s) (or a clip without
+        one), ``FileNotFoundError`` when the directory does not exist,
+        :class:`DownloadError` for a length mismatch or a redirect it will not
+        follow, :class:`APIStatusError` subclasses for an error status,
+        :class:`APIConnectionError` / :class:`APITimeoutError` when the network
+        fails, ``OSError`` when the file cannot be written. Messages leave out
+        the URL's query string, which signs a CDN URL.
+        """
+        return download_sync(
+            self._downloader(),
+            clip_or_url,
+            dest,
+            progress=progress,
+            timeout=self._download_timeout if isinstance(timeout, _NotGiven) else timeout,
+        )
+
+    def _downloader(self) -> httpx.Client:
+        with self._downloads_lock:
+            if self._downloads is None:
+                self._downloads = new_sync_client(user_agent=USER_AGENT)
+            return self._downloads
 
     # -- waiting ----------------------------------------------------------------
 
@@ -477,7 +543,11 @@ class MusicClient(_BaseClient):
     # -- lifecycle ---------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection pool (not one passed in as ``http_client``)."""
+        """Close the connection pools (not one passed in as ``http_client``)."""
+        with self._downloads_lock:
+            downloads, self._downloads = self._downloads, None
+        if downloads is not None:
+            downloads.close()
         if self._owns_http:
             self._http.close()
 
@@ -525,6 +595,8 @@ class AsyncMusicClient(_BaseClient):
             self._raw.set_async_httpx_client(http_client)
         self._http = self._raw.get_async_httpx_client()
         self._sleep = sleep
+        self._download_timeout = timeout
+        self._downloads: httpx.AsyncClient | None = None  # created on first use
 
     async def _call(
         self,
@@ -602,6 +674,29 @@ class AsyncMusicClient(_BaseClient):
             creating=False,
             job_id=job_id,
             retry=self._no_retry,
+        )
+
+    async def download(
+        self,
+        clip_or_url: MusicClip | str,
+        dest: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+    ) -> Path:
+        """Save a clip's audio to ``dest`` (see :meth:`MusicClient.download`).
+
+        Cancelling the awaiting task stops the download and removes the
+        temporary file; nothing new is left at ``dest``.
+        """
+        if self._downloads is None:
+            self._downloads = new_async_client(user_agent=USER_AGENT)
+        return await download_async(
+            self._downloads,
+            clip_or_url,
+            dest,
+            progress=progress,
+            timeout=self._download_timeout if isinstance(timeout, _NotGiven) else timeout,
         )
 
     async def wait(
@@ -704,7 +799,10 @@ class AsyncMusicClient(_BaseClient):
         )
 
     async def aclose(self) -> None:
-        """Close the connection pool (not one passed in as ``http_client``)."""
+        """Close the connection pools (not one passed in as ``http_client``)."""
+        downloads, self._downloads = self._downloads, None
+        if downloads is not None:
+            await downloads.aclose()
         if self._owns_http:
             await self._http.aclose()
 

@@ -14,7 +14,8 @@ broadly or as narrowly as it needs::
     │   │   └── ServerError           5xx
     │   ├── APIConnectionError        (no answer: refused, reset, DNS...)
     │   │   └── APITimeoutError
-    │   └── MalformedResponseError    (an answer that cannot be parsed)
+    │   ├── MalformedResponseError    (an answer that cannot be parsed)
+    │   └── DownloadError             (audio that could not be saved whole)
     └── MusicJobError-s from waiting: MusicJobFailed, MusicJobTimeout
 
 Every error that concerns a known job carries ``job_id``, so a job that was
@@ -43,6 +44,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "DownloadError",
     "MalformedResponseError",
     "MusicJobFailed",
     "MusicJobTimeout",
@@ -112,6 +114,37 @@ class MalformedResponseError(APIError):
         )
         self.field = field
         self.response = response
+
+
+class DownloadError(APIError):
+    """A clip's audio could not be saved whole; nothing was left at the destination.
+
+    Raised for what is neither an HTTP error status nor a plain network failure
+    (those are :class:`APIStatusError` and :class:`APIConnectionError`): a body
+    whose length differs from its ``Content-Length`` (``expected_bytes`` and
+    ``received_bytes`` then say by how much), a redirect to a URL that is not
+    http(s), too many redirects. ``url`` is the URL that failed; the message
+    leaves out its query string, which on a signed CDN URL is a credential.
+    """
+
+    url: str
+    expected_bytes: int | None
+    received_bytes: int | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        expected_bytes: int | None = None,
+        received_bytes: int | None = None,
+        request: httpx.Request | None = None,
+        job_id: str | None = None,
+    ) -> None:
+        super().__init__(message, request=request, job_id=job_id)
+        self.url = url
+        self.expected_bytes = expected_bytes
+        self.received_bytes = received_bytes
 
 
 class APIConnectionError(APIError):
@@ -278,7 +311,7 @@ def status_error(response: httpx.Response, *, job_id: str | None = None) -> APIS
     body: Any
     try:
         body = json.loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         body = response.content.decode("utf-8", "replace")
     cls = _STATUS_CLASSES.get(response.status_code)
     if cls is None:
@@ -286,6 +319,8 @@ def status_error(response: httpx.Response, *, job_id: str | None = None) -> APIS
     code, reason = _error_fields(body)
     detail = ""
     if reason or code:
+        # Cut like a text body: a server may put anything in these, of any length.
+        code, reason = code and code[:_BODY_PREVIEW], reason and reason[:_BODY_PREVIEW]
         detail = f": {code}: {reason}" if code and reason else f": {reason or code}"
     elif isinstance(body, str) and body.strip():
         detail = f": {body.strip()[:_BODY_PREVIEW]!r}"
