@@ -10,8 +10,10 @@ run's output is checked for the API key.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -233,6 +235,28 @@ def test_clips_that_share_a_title_get_a_file_each(
     names = ["Rain (1).wav", "Rain (2).wav"]
     assert sorted(os.listdir(tmp_path)) == names
     assert result.stdout.splitlines() == [str(tmp_path / n) for n in names]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_one_line_redrawn_in_place(
+    fake_gateway: FakeGateway, created: Any, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = created(timeline=[("in_progress", 0.5)])
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("TERM", "xterm")
+    result = run("wait", job_id, gw=fake_gateway)
+    assert result.returncode == 0, terminal.getvalue()
+    shown = terminal.getvalue()
+    redraws = shown.split("\r\x1b[K")  # each redraw erases the line first
+    assert len(redraws) > 5  # the elapsed time ticks between polls
+    assert any(r.startswith("[") and f"{job_id}  in progress  " in r for r in redraws)
+    assert re.search(rf"\r\x1b\[K{job_id} completed in \d+\.\d s\n$", shown)
+    assert shown.count("\n") == 1  # one final line; the rest was redrawn in place
 
 
 # -- status, wait, download -----------------------------------------------------------------
