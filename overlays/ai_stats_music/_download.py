@@ -271,12 +271,11 @@ class Plan:
         max_redirects: int = MAX_REDIRECTS,
     ) -> None:
         self.clip = source if isinstance(source, MusicClip) else None
+        raw: object = source
         if self.clip is not None:
             raw = self.clip.audio_url or self.clip.stream_audio_url
             if not raw:
                 raise ValueError("this clip has no audio_url (is its job completed?)")
-        else:
-            raw = source  # type: ignore[assignment]
         self.url = check_url(raw)
         self._original = self.url
         path = Path(os.fspath(dest))
