@@ -9,6 +9,7 @@ regeneration that would follow) is caught here, by name.
 from __future__ import annotations
 
 import copy
+import re
 import json
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,10 @@ def test_the_validator_is_not_a_rubber_stamp(spec: dict[str, Any]) -> None:
     broken = copy.deepcopy(spec)
     del broken["paths"]["/music/generate"]["post"]["responses"]
     messages = [e.message for e in OpenAPIV30SpecValidator(broken).iter_errors()]
-    assert messages == ["'responses' is a required property"]
+    # One error, naming the missing key (the quoting differs between the
+    # jsonschema backends the validator may use).
+    assert len(messages) == 1, messages
+    assert re.match(r"""^['"]responses['"] is a required property""", messages[0]), messages
 
 
 def test_info_server_tag_and_security(spec: dict[str, Any]) -> None:
