@@ -9,8 +9,8 @@ regeneration that would follow) is caught here, by name.
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 from pathlib import Path
 from typing import Any
 
