@@ -7,6 +7,7 @@ nox -s check_generated fail (with a diff) when generated/ drifts from the spec
 nox -s surface         rewrite tests/surface/*.txt, the reviewed snapshot of the public API
 nox -s breaking        list breaking changes since a git ref (`-- REF --allow`)
 nox -s vendor -- DEST  copy both packages under DEST, for use without installing
+nox -s bench           the benchmarks (minutes; not a default session): bench/results/
 nox -s lint typecheck build
 """
 
@@ -170,9 +171,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the overlay and the tests (generated code is not reported)."""
+    """mypy --strict on the overlay, the tests and bench/ (generated code is not reported)."""
     session.install("-e", ".[testing]", *_group("typecheck"), *_group("test"), *_group("surface"))
-    session.run("mypy", "overlays/ai_stats_music", "tests")
+    session.run("mypy", "overlays/ai_stats_music", "tests", "bench")
 
 
 @nox.session
@@ -203,6 +204,19 @@ def demo(session: nox.Session) -> None:
     session.install(".[testing]")
     out = session.posargs[0] if session.posargs else os.path.join(ROOT, "demo-output")
     session.run("ai-stats-music", "demo", "--out", out)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks: write bench/results/latest.json, latest.md and polling.png.
+
+    Takes a few minutes, so it is neither a default session nor part of CI;
+    tests/test_bench_polling.py checks the polling harness's accounting there.
+    Extra arguments go to bench/run.py (`nox -s bench -- --only polling`).
+    """
+    # nox and uv: the regeneration and import-time parts run nox and make a venv.
+    session.install(".[testing]", *_group("bench"), "nox", "uv")
+    session.run("python", "-m", "bench.run", *session.posargs)
 
 
 # -- the public surface ------------------------------------------------------------------
