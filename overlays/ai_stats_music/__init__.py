@@ -26,6 +26,7 @@ from ._errors import (
 from ._models import JobStatus, MusicClip, MusicJob, MusicJobError, MusicUsage
 from ._options import (
     AudioFormat,
+    CreateParams,
     DebugOptions,
     ElevenLabsOptions,
     MaxPrice,
@@ -47,6 +48,7 @@ __all__ = [
     "AudioFormat",
     "AuthenticationError",
     "BadRequestError",
+    "CreateParams",
     "DebugOptions",
     "DownloadError",
     "ElevenLabsOptions",

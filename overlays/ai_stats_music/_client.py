@@ -21,7 +21,7 @@ from collections.abc import (
 )
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar, Unpack
 
 import attrs
 import httpx
@@ -53,14 +53,7 @@ from ._download import (
 )
 from ._errors import APIError, MalformedResponseError, status_error
 from ._models import MusicClip, MusicJob
-from ._options import (
-    AudioFormat,
-    DebugLike,
-    ElevenLabsLike,
-    ProviderLike,
-    SunoLike,
-    build_request,
-)
+from ._options import CreateParams, build_request
 from ._polling import (
     DEFAULT_POLICY,
     OnUpdate,
@@ -139,6 +132,7 @@ class _BaseClient:
     """Configuration and behaviour common to both clients."""
 
     _raw: _gen.AuthenticatedClient
+    _sleep: Callable[[float], Any]
 
     def __init__(
         self,
@@ -197,33 +191,30 @@ class _BaseClient:
         return kwargs
 
     def _create_kwargs(
-        self,
-        *,
-        model: str,
-        prompt: str | None,
-        duration: int | None,
-        format: AudioFormat | str | None,
-        provider: ProviderLike | None,
-        suno: SunoLike | None,
-        elevenlabs: ElevenLabsLike | None,
-        echo_upstream_request: bool | None,
-        debug: DebugLike | None,
-        extra_body: Mapping[str, Any] | None,
-        timeout: TimeoutTypes | _NotGiven,
+        self, params: CreateParams, timeout: TimeoutTypes | _NotGiven
     ) -> dict[str, Any]:
-        body = build_request(
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            format=format,
-            provider=provider,
-            suno=suno,
-            elevenlabs=elevenlabs,
-            echo_upstream_request=echo_upstream_request,
-            debug=debug,
-            extra_body=extra_body,
-        )
-        return self._kwargs(create_kwargs(body), timeout)
+        return self._kwargs(create_kwargs(build_request(**params)), timeout)
+
+    def _wait_args(
+        self,
+        job: MusicJob | str,
+        poll: PollPolicy | None,
+        timeout: float | _NotGiven | None,
+        on_update: OnUpdate | None,
+        *,
+        just_created: bool = False,
+    ) -> dict[str, Any]:
+        """The arguments of the polling drivers, the same for both clients."""
+        return {
+            "job_id": job_id_of(job),
+            "policy": self._policy(poll, timeout),
+            "last_job": job if isinstance(job, MusicJob) else None,
+            "just_created": just_created,
+            "on_update": on_update,
+            "clock": self._clock,
+            "sleep": self._sleep,
+            "rng": self._rng,
+        }
 
     def _policy(self, poll: PollPolicy | None, timeout: float | _NotGiven | None) -> PollPolicy:
         policy = self.poll_policy if poll is None else poll
@@ -321,19 +312,7 @@ class MusicClient(_BaseClient):
     # -- operations -----------------------------------------------------------
 
     def create(
-        self,
-        *,
-        model: str,
-        prompt: str | None = None,
-        duration: int | None = None,
-        format: AudioFormat | str | None = None,
-        provider: ProviderLike | None = None,
-        suno: SunoLike | None = None,
-        elevenlabs: ElevenLabsLike | None = None,
-        echo_upstream_request: bool | None = None,
-        debug: DebugLike | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+        self, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN, **params: Unpack[CreateParams]
     ) -> MusicJob:
         """Start a music generation job; answers at once with the job queued or in progress.
 
@@ -342,19 +321,7 @@ class MusicClient(_BaseClient):
         client. A failure that may have created a job anyway says so
         (``error.job_may_exist``); it is never retried.
         """
-        kwargs = self._create_kwargs(
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            format=format,
-            provider=provider,
-            suno=suno,
-            elevenlabs=elevenlabs,
-            echo_upstream_request=echo_upstream_request,
-            debug=debug,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        kwargs = self._create_kwargs(params, timeout)
         return self._call(kwargs, self._parse_created, creating=True, job_id=None)
 
     def get(self, job_id: str, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN) -> MusicJob:
@@ -452,62 +419,25 @@ class MusicClient(_BaseClient):
         (401, 403, 404...) that ended the wait, each carrying ``job_id``;
         transient failures are retried until the deadline.
         """
-        last = job if isinstance(job, MusicJob) else None
-        return wait_sync(
-            self._poll_once,
-            job_id_of(job),
-            policy=self._policy(poll, timeout),
-            last_job=last,
-            on_update=on_update,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
+        return wait_sync(self._poll_once, **self._wait_args(job, poll, timeout, on_update))
 
     def create_and_wait(
         self,
         *,
-        model: str,
-        prompt: str | None = None,
-        duration: int | None = None,
-        format: AudioFormat | str | None = None,
-        provider: ProviderLike | None = None,
-        suno: SunoLike | None = None,
-        elevenlabs: ElevenLabsLike | None = None,
-        echo_upstream_request: bool | None = None,
-        debug: DebugLike | None = None,
-        extra_body: Mapping[str, Any] | None = None,
         timeout: float | _NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
         on_update: OnUpdate | None = None,
+        **params: Unpack[CreateParams],
     ) -> MusicJob:
         """:meth:`create`, then :meth:`wait`: the finished job.
 
         Every error raised after the job was created carries its ``job_id``, so
         a job that was paid for is never lost: wait for it again with that id.
         """
-        created = self.create(
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            format=format,
-            provider=provider,
-            suno=suno,
-            elevenlabs=elevenlabs,
-            echo_upstream_request=echo_upstream_request,
-            debug=debug,
-            extra_body=extra_body,
-        )
+        created = self.create(**params)
         return wait_sync(
             self._poll_once,
-            created.id,
-            policy=self._policy(poll, timeout),
-            last_job=created,
-            just_created=True,
-            on_update=on_update,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
+            **self._wait_args(created, poll, timeout, on_update, just_created=True),
         )
 
     def wait_many(
@@ -626,34 +556,10 @@ class AsyncMusicClient(_BaseClient):
             await self._sleep(delay)
 
     async def create(
-        self,
-        *,
-        model: str,
-        prompt: str | None = None,
-        duration: int | None = None,
-        format: AudioFormat | str | None = None,
-        provider: ProviderLike | None = None,
-        suno: SunoLike | None = None,
-        elevenlabs: ElevenLabsLike | None = None,
-        echo_upstream_request: bool | None = None,
-        debug: DebugLike | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+        self, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN, **params: Unpack[CreateParams]
     ) -> MusicJob:
         """Start a music generation job (see :meth:`MusicClient.create`)."""
-        kwargs = self._create_kwargs(
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            format=format,
-            provider=provider,
-            suno=suno,
-            elevenlabs=elevenlabs,
-            echo_upstream_request=echo_upstream_request,
-            debug=debug,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        kwargs = self._create_kwargs(params, timeout)
         return await self._call(kwargs, self._parse_created, creating=True, job_id=None)
 
     async def get(self, job_id: str, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN) -> MusicJob:
@@ -712,58 +618,21 @@ class AsyncMusicClient(_BaseClient):
         Cancelling the awaiting task stops the wait at once and raises
         ``CancelledError``.
         """
-        last = job if isinstance(job, MusicJob) else None
-        return await wait_async(
-            self._poll_once,
-            job_id_of(job),
-            policy=self._policy(poll, timeout),
-            last_job=last,
-            on_update=on_update,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
+        return await wait_async(self._poll_once, **self._wait_args(job, poll, timeout, on_update))
 
     async def create_and_wait(
         self,
         *,
-        model: str,
-        prompt: str | None = None,
-        duration: int | None = None,
-        format: AudioFormat | str | None = None,
-        provider: ProviderLike | None = None,
-        suno: SunoLike | None = None,
-        elevenlabs: ElevenLabsLike | None = None,
-        echo_upstream_request: bool | None = None,
-        debug: DebugLike | None = None,
-        extra_body: Mapping[str, Any] | None = None,
         timeout: float | _NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
         on_update: OnUpdate | None = None,
+        **params: Unpack[CreateParams],
     ) -> MusicJob:
         """:meth:`create`, then :meth:`wait` (see :meth:`MusicClient.create_and_wait`)."""
-        created = await self.create(
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            format=format,
-            provider=provider,
-            suno=suno,
-            elevenlabs=elevenlabs,
-            echo_upstream_request=echo_upstream_request,
-            debug=debug,
-            extra_body=extra_body,
-        )
+        created = await self.create(**params)
         return await wait_async(
             self._poll_once,
-            created.id,
-            policy=self._policy(poll, timeout),
-            last_job=created,
-            just_created=True,
-            on_update=on_update,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
+            **self._wait_args(created, poll, timeout, on_update, just_created=True),
         )
 
     def wait_many(

@@ -11,7 +11,7 @@ request is a wasted round trip.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Required, TypeAlias, TypedDict, TypeVar
 
 from . import _gen
 
@@ -25,6 +25,7 @@ VocalGender = _gen.SunoMusicOptionsVocalGender
 
 __all__ = [
     "AudioFormat",
+    "CreateParams",
     "DebugOptions",
     "ElevenLabsOptions",
     "MaxPrice",
@@ -40,6 +41,26 @@ SunoLike: TypeAlias = "SunoOptions | Mapping[str, Any]"
 ElevenLabsLike: TypeAlias = "ElevenLabsOptions | Mapping[str, Any]"
 ProviderLike: TypeAlias = "ProviderRouting | Mapping[str, Any]"
 DebugLike: TypeAlias = "DebugOptions | Mapping[str, Any]"
+
+
+class CreateParams(TypedDict, total=False):
+    """What ``create`` and ``create_and_wait`` take, each keyword as upstream names it.
+
+    ``model`` is required; the options are the generated models re-exported
+    here (``SunoOptions``...) or mappings keyed as upstream names the fields;
+    ``extra_body`` sends fields newer than this client, as given.
+    """
+
+    model: Required[str]
+    prompt: str | None
+    duration: int | None
+    format: AudioFormat | str | None
+    provider: ProviderLike | None
+    suno: SunoLike | None
+    elevenlabs: ElevenLabsLike | None
+    echo_upstream_request: bool | None
+    debug: DebugLike | None
+    extra_body: Mapping[str, Any] | None
 
 
 def _coerce(value: Any, model: type[_Model], name: str) -> _Model:
