@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import statistics
 import sys
 import threading
@@ -58,12 +57,16 @@ SINGLE_POLICY: Final = PollPolicy(
 )
 
 
-def _rss_kib() -> int:
+def _status_kib(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _rss_kib() -> int:
+    return _status_kib("VmRSS")
 
 
 class _Counter:
@@ -144,7 +147,9 @@ def _result(
         "completed": done,
         "failed": failed,
         "rss_before_kib": rss_before,
-        "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent
+        # across fork and exec, so a child would report the bench runner's peak.
+        "peak_rss_kib": _status_kib("VmHWM"),
     }
 
 
