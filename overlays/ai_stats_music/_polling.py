@@ -57,6 +57,9 @@ OnUpdate: TypeAlias = Callable[[MusicJob], object]
 # Time left below this is none: no request could make use of it, and float
 # rounding (``now + (deadline - now)``) must not buy one more poll.
 _DEADLINE_SLACK: Final = 1e-6
+# A server's delay shorter than this is no delay: it is ignored, like 0, so
+# that "Retry-After: 0.001" cannot turn a wait into a busy loop either.
+_MIN_SERVER_DELAY: Final = 0.1
 # Jitter draws need not be reproducible unless a test asks; one shared
 # generator keeps a waiter from seeding its own from the OS.
 _RNG: Final = random.Random()
@@ -301,9 +304,9 @@ class Waiter:
 
         ``hint`` is the server's own poll delay (``Retry-After`` on the answer):
         the server knows its jobs better than any policy, so a positive hint
-        replaces the policy's delay (the deadline still caps it). A hint of 0
-        is ignored, so that a server which always says "now" cannot turn the
-        wait into a busy loop.
+        replaces the policy's delay (the deadline still caps it). A hint
+        under 0.1 s, 0 included, is ignored, so that a server which always
+        says "now" cannot turn the wait into a busy loop.
         """
         self._check_running()
         changed = job if job.status != self._status else None
@@ -357,7 +360,7 @@ class Waiter:
             )
             error.__cause__ = cause
             return Fail(error, changed)
-        if hint is not None and hint > 0:
+        if hint is not None and hint >= _MIN_SERVER_DELAY:
             seconds = hint
         else:
             assert self._start is not None  # checked by _check_running

@@ -1,0 +1,404 @@
+"""Bad answers from the gateway: parsed, or refused with the documented error, never a crash.
+
+Hypothesis writes the answers -- wrong types, missing fields, nulls, huge
+strings, deep nesting, invalid UTF-8, JSON that is not an object, bytes that
+are not JSON -- and each goes through the path a real answer takes:
+``_core.parse_job`` and ``_errors.status_error`` on an ``httpx.Response``, and
+for a share of them the whole client (``get``, ``create``, ``wait``, sync and
+async) over an ``httpx.MockTransport``. The documented outcomes:
+
+* a success answer is a :class:`MusicJob`, or :class:`MalformedResponseError`
+  (with the response, and the job id when one was asked for);
+* an error status is the :class:`APIStatusError` subclass of its code;
+* a body that cannot even be decoded (a lying ``Content-Encoding``) is an
+  :class:`APIConnectionError`;
+* and through ``wait``, the outcome of the wait: the job, or an error
+  carrying the job id.
+
+Anything else -- ``RecursionError``, ``TypeError``, ``KeyError`` -- fails.
+Every test counts its cases and checks the count, so the total stated in the
+README ("Reliability") is what CI runs. Generation is derandomized and uses no
+example database: CI runs the same cases every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ai_stats_music import (
+    AIStatsError,
+    APIConnectionError,
+    APIStatusError,
+    AsyncMusicClient,
+    AuthenticationError,
+    BadRequestError,
+    MalformedResponseError,
+    MusicClient,
+    MusicJob,
+    MusicJobTimeout,
+    NotFoundError,
+    PermissionDeniedError,
+    PollPolicy,
+    RateLimitError,
+    ServerError,
+)
+from ai_stats_music._core import parse_job, poll_hint
+from ai_stats_music._errors import parse_retry_after, status_error
+from ai_stats_music.testing import VirtualClock
+
+BASE: Final = "http://127.0.0.1:9/v1"  # never reached: every request goes to a MockTransport
+JOB_ID: Final = "task_000042"
+STATUS_URL: Final = f"{BASE}/music/generate/{JOB_ID}"
+
+#: Cases per test; the README's "bad inputs tried" is their sum (checked below).
+CASES: Final = {
+    "status_bytes": 2600,
+    "job_shapes": 2200,
+    "error_answers": 2000,
+    "retry_after": 1700,
+    "client_get": 700,
+    "client_create": 400,
+    "client_wait": 200,
+    "async_get": 300,
+}
+TOTAL_CASES: Final = sum(CASES.values())
+
+T = TypeVar("T")
+
+
+def _settings(name: str) -> settings:
+    return settings(
+        max_examples=CASES[name],
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
+
+# -- strategies -------------------------------------------------------------------------
+
+_HUGE: Final = st.sampled_from([5_000, 100_000, 1_000_000]).map(lambda n: "\u00e9" * n)
+_TEXT: Final = st.text(max_size=40) | st.text(st.characters(codec="utf-8"), max_size=10)
+# Lone surrogates: what "\ud800" in a JSON string decodes to.
+_SURROGATE_TEXT: Final = st.text(
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=3
+)
+
+SCALARS: Final = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**300), max_value=10**300)
+    | st.floats()  # NaN and +-Infinity included: Python's json writes and reads them
+    | _TEXT
+    | _SURROGATE_TEXT
+)
+JSON_VALUES: Final = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+def _either(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A field's value: often a plausible one, else anything at all (null included)."""
+    return good | good | JSON_VALUES
+
+
+_STATUS: Final = st.sampled_from(["queued", "in_progress", "completed", "failed", "rendering", ""])
+CLIPS: Final = st.fixed_dictionaries(
+    {},
+    optional={
+        "index": _either(st.integers(0, 9)),
+        "id": _either(st.text(max_size=12)),
+        "audio_url": _either(st.just("https://cdn.example/a.mp3")),
+        "stream_audio_url": _either(st.just("https://cdn.example/s.mp3")),
+        "image_url": _either(st.just("https://cdn.example/i.png")),
+        "title": _either(_TEXT | _HUGE),
+        "tags": _either(st.text(max_size=20)),
+        "duration": _either(st.floats(0, 600) | st.integers(0, 600)),
+        "x_provider_field": JSON_VALUES,
+    },
+)
+USAGE: Final = st.fixed_dictionaries(
+    {},
+    optional={
+        "requests": _either(st.integers(0, 5)),
+        "output_audio_count": _either(st.integers(0, 5)),
+        "output_audio_seconds": _either(st.floats(0, 600)),
+        "cost": JSON_VALUES,
+    },
+)
+_JOB_FIELDS: Final = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": _either(st.just(JOB_ID) | st.text(max_size=20) | _HUGE),
+        "status": _either(_STATUS),
+        "object": _either(st.just("music")),
+        "provider": _either(st.sampled_from(["suno", "elevenlabs", "minimax"])),
+        "model": _either(st.just("V4_5PLUS")),
+        "nativeResponseId": _either(st.just(JOB_ID)),
+        "output": _either(st.lists(CLIPS | JSON_VALUES, max_size=3)),
+        "usage": _either(USAGE),
+        "error": _either(
+            st.text(max_size=20) | st.fixed_dictionaries({"code": _TEXT, "message": _TEXT | _HUGE})
+        ),
+    },
+)
+# Fields the client does not name, around the job's own (which win on a clash).
+JOBS: Final = st.builds(
+    lambda extra, job: {**extra, **job},
+    st.dictionaries(st.text(max_size=10), JSON_VALUES, max_size=2),
+    _JOB_FIELDS,
+)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _deep(depth: int, opener: bytes = b"[", closer: bytes = b"]") -> bytes:
+    return opener * depth + closer * depth
+
+
+@st.composite
+def _spliced(draw: st.DrawFn, base: st.SearchStrategy[bytes]) -> bytes:
+    """A body with a piece replaced: invalid UTF-8, a NUL, a cut, a deep nest."""
+    body = draw(base)
+    at = draw(st.integers(0, len(body)))
+    piece = draw(
+        st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00", b"", b'"', b"}", b"\\"])
+        | st.integers(900, 5000).map(_deep)
+    )
+    cut = draw(st.booleans())
+    return body[:at] + piece + (b"" if cut else body[at:])
+
+
+_ENCODINGS: Final = ("utf-8", "utf-8-sig", "utf-16-le", "utf-16", "utf-32")
+
+
+def _encoded(job: dict[str, Any], encoding: str) -> bytes:
+    """JSON in another encoding than UTF-8 (json.loads detects them), or with a BOM."""
+    try:
+        return json.dumps(job).encode(encoding)
+    except UnicodeEncodeError:  # lone surrogates: only "surrogatepass" UTF-8 carries them
+        return _dumps(job)
+
+
+JSON_BODIES: Final = JSON_VALUES.map(_dumps) | JOBS.map(_dumps)
+BODIES: Final = st.one_of(
+    JSON_BODIES,
+    _spliced(JSON_BODIES),
+    st.binary(max_size=200),
+    st.sampled_from(
+        [
+            b"",
+            b"null",
+            b"[]",
+            b"{}",
+            b'"queued"',
+            b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+            b"NaN",
+            b'{"id": "task_1", "status": "queued"}garbage',
+            b'{"id": "task_1", "status": "queued", "id": 7}',
+        ]
+    ),
+    st.integers(990, 20_000).map(_deep),
+    st.integers(990, 5_000).map(lambda d: b'{"id":"t","status":"queued","x":' + _deep(d) + b"}"),
+    st.integers(990, 5_000).map(lambda d: _deep(d, b'{"a":', b"}")),
+    st.builds(_encoded, JOBS, st.sampled_from(_ENCODINGS)),
+)
+
+
+# Header values as a server may send them (latin-1 text, since that is what HTTP carries).
+HEADER_TEXT: Final = st.text(
+    st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=40
+)
+RETRY_AFTER: Final = (
+    HEADER_TEXT
+    | st.floats().map(repr)
+    | st.integers(-(10**30), 10**30).map(str)
+    | st.sampled_from(
+        [
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Mon, 01 Jan 0001 00:00:00 GMT",
+            "Thu, 01 Jan 1970 00:00:00 +9999",
+            "Sun, 06 Nov 1994 08:49:37 -0000",
+            "1e309",
+            "-1",
+            "nan",
+            "inf",
+            " 3 ",
+            "0x10",
+        ]
+    )
+)
+HEADERS: Final = st.dictionaries(
+    st.sampled_from(["retry-after", "x-poll-after", "content-type", "x-request-id"]),
+    RETRY_AFTER,
+    max_size=3,
+)
+
+
+# -- checks -----------------------------------------------------------------------------
+
+
+def _wire(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """Headers as bytes, as they come off the wire (httpx would refuse non-ASCII text)."""
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+def _request(method: str = "GET", url: str = STATUS_URL) -> httpx.Request:
+    return httpx.Request(method, url)
+
+
+def _outcome(call: Callable[[], T]) -> T | AIStatsError:
+    """What ``call`` returned, or the client's error it raised (anything else propagates)."""
+    try:
+        return call()
+    except AIStatsError as exc:
+        return exc
+
+
+def _check_error_text(error: BaseException) -> None:
+    """An error's message and repr can be shown (and are not the whole of a huge body)."""
+    text, shown = str(error), repr(error)
+    assert len(text) < 2_000, f"message of {len(text)} characters"
+    assert len(shown) < 2_100
+
+
+def _check_job(job: MusicJob, body: bytes) -> None:
+    assert isinstance(job.id, str)
+    assert job.id
+    assert isinstance(job.status, str)
+    assert all(c.__class__.__name__ == "MusicClip" for c in job.output)
+    repr(job)
+    if b"NaN" in body:  # NaN != NaN; everything else must come back as sent
+        return
+    data = json.loads(body)
+    try:
+        same = job.to_dict() == data
+    except RecursionError:  # comparing JSON nested ~1000 deep, in this deep stack
+        return
+    assert same
+
+
+def _check_malformed(
+    error: MalformedResponseError, response: httpx.Response, job_id: str | None
+) -> None:
+    assert error.response is response
+    assert error.request is response.request
+    if job_id is not None:  # a status read: the job asked for, whatever the body says
+        assert error.job_id == job_id
+    else:  # a create: the id in the answer, if it had one, so that the job is not lost
+        assert error.job_id is None or isinstance(error.job_id, str)
+    _check_error_text(error)
+
+
+def _expected_class(code: int) -> type[APIStatusError]:
+    return {
+        400: BadRequestError,
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        422: BadRequestError,
+        429: RateLimitError,
+    }.get(code, ServerError if code >= 500 else APIStatusError)
+
+
+# -- the answer path, case by case -------------------------------------------------------
+
+
+# -- the same answers through the client -------------------------------------------------
+
+#: What the mock server answers next: status, headers, body.
+Answer = tuple[int, dict[str, str], bytes]
+
+ANSWERS: Final = st.tuples(
+    st.sampled_from([200, 200, 200, 201, 204, 301, 400, 401, 404, 409, 429, 500, 503]),
+    HEADERS
+    | st.just({"content-encoding": "gzip"})
+    | st.just({"content-encoding": "deflate"})
+    | st.just({"content-type": "text/html; charset=utf-8"}),
+    BODIES,
+)
+
+
+class _Server:
+    """A MockTransport handler that serves the answer a test case set."""
+
+    def __init__(self, *, limit: int = 10_000) -> None:
+        self.answer: Answer = (200, {}, b"{}")
+        self.calls = 0
+        self.limit = limit
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.calls > self.limit:  # a client that will not stop: end the test, not the CI run
+            raise RuntimeError(f"more than {self.limit} requests")
+        code, headers, body = self.answer
+        return httpx.Response(code, headers=_wire(headers), content=body)
+
+
+def _check_client_error(error: AIStatsError, answer: Answer, job_id: str | None) -> None:
+    code = answer[0]
+    if isinstance(error, APIStatusError):
+        assert not 200 <= code < 300
+        assert type(error) is _expected_class(code)
+    elif isinstance(error, MalformedResponseError):
+        assert 200 <= code < 300
+        assert error.response is not None
+    else:  # only a body that cannot be decoded gets no answer at all
+        assert isinstance(error, APIConnectionError), type(error)
+        assert "content-encoding" in answer[1]
+    if job_id is not None or not isinstance(error, MalformedResponseError):
+        assert error.job_id == job_id
+    _check_error_text(error)
+
+
+def _sync_client(server: _Server, **kwargs: Any) -> tuple[MusicClient, httpx.Client]:
+    http = httpx.Client(transport=httpx.MockTransport(server))
+    client = MusicClient(
+        api_key="sk-bad-answers", base_url=BASE, http_client=http, max_retries=0, **kwargs
+    )
+    return client, http
+
+
+# -- regressions found by the cases above -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "header"),
+    [(503, "retry-after"), (429, "retry-after"), (200, "x-poll-after"), (200, "retry-after")],
+)
+@pytest.mark.parametrize("value", ["0.001", "1e-9", "0.0999"])
+def test_a_tiny_server_delay_cannot_make_the_wait_spin(code: int, header: str, value: str) -> None:
+    server = _Server(limit=100)
+    body = _dumps({"id": JOB_ID, "status": "in_progress"}) if code == 200 else b""
+    server.answer = (code, {header: value}, body)
+    clock = VirtualClock()
+    client, http = _sync_client(server, sleep=clock.sleep, clock=clock)
+    with http, client, pytest.raises(MusicJobTimeout):
+        client.wait(JOB_ID, poll=PollPolicy(timeout=10))
+    # The policy's own schedule (about a poll a second), not thousands of requests.
+    assert server.calls <= 12
+
+
