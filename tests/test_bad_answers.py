@@ -385,6 +385,30 @@ def _sync_client(server: _Server, **kwargs: Any) -> tuple[MusicClient, httpx.Cli
 # -- regressions found by the cases above -----------------------------------------------
 
 
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("where", ["top", "inside"])
+def test_json_nested_too_deeply_is_malformed_not_a_recursion_error(depth: int, where: str) -> None:
+    body = (
+        _deep(depth)
+        if where == "top"
+        else b'{"id":"t","status":"queued","x":' + _deep(depth) + b"}"
+    )
+    response = httpx.Response(200, content=body, request=_request())
+    with pytest.raises(MalformedResponseError, match="nested too deeply") as info:
+        parse_job(response, job_id=JOB_ID)
+    assert info.value.job_id == JOB_ID
+    error = status_error(httpx.Response(502, content=body, request=_request()))
+    assert type(error) is ServerError
+    assert isinstance(error.body, str)
+
+
+def test_an_error_reason_of_any_length_gives_a_short_message() -> None:
+    body = _dumps({"error": "x" * 1_000_000, "reason": "y" * 1_000_000})
+    error = status_error(httpx.Response(400, content=body, request=_request()))
+    assert error.reason == "y" * 1_000_000  # the attribute keeps it all
+    assert len(str(error)) < 1_000
+
+
 @pytest.mark.parametrize(
     ("code", "header"),
     [(503, "retry-after"), (429, "retry-after"), (200, "x-poll-after"), (200, "retry-after")],
@@ -400,5 +424,26 @@ def test_a_tiny_server_delay_cannot_make_the_wait_spin(code: int, header: str, v
         client.wait(JOB_ID, poll=PollPolicy(timeout=10))
     # The policy's own schedule (about a poll a second), not thousands of requests.
     assert server.calls <= 12
+
+
+def test_a_garbled_create_answer_that_names_its_job_says_which_job_may_exist() -> None:
+    server = _Server()
+    server.answer = (200, {}, _dumps({"id": "task_paid", "status": 7}))
+    client, http = _sync_client(server)
+    with http, client, pytest.raises(MalformedResponseError) as info:
+        client.create(model="suno/v4.5plus", prompt="x")
+    assert info.value.job_id == "task_paid"
+    assert info.value.job_may_exist
+    assert "'task_paid'" in str(info.value)
+    assert "no id came back" not in str(info.value)
+
+
+def test_a_garbled_status_answer_names_the_job_asked_for() -> None:
+    response = httpx.Response(
+        200, content=_dumps({"id": "other", "status": None}), request=_request()
+    )
+    with pytest.raises(MalformedResponseError) as info:
+        parse_job(response, job_id=JOB_ID)
+    assert info.value.job_id == JOB_ID
 
 

@@ -125,10 +125,13 @@ def parse_job(response: httpx.Response, *, job_id: str | None = None) -> MusicJo
     """The job in a success answer, or ``MalformedResponseError`` naming what is wrong."""
     try:
         data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the interpreter's recursion
+        # limit (a few kilobytes of "[[[[" do it), which no answer has reason to be.
+        what = "JSON nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
         preview = response.content[:120].decode("utf-8", "replace")
         raise MalformedResponseError(
-            f"answer of HTTP {response.status_code} is not JSON: {preview!r}",
+            f"answer of HTTP {response.status_code} is {what}: {preview!r}",
             response=response,
             job_id=job_id,
         ) from None
@@ -137,7 +140,9 @@ def parse_job(response: httpx.Response, *, job_id: str | None = None) -> MusicJo
     except MalformedResponseError as exc:
         exc.response = exc.response or response
         exc.request = exc.request or response.request
-        exc.job_id = exc.job_id or job_id
+        # The job asked for, not whatever id a garbled answer carries: the
+        # caller's error must name the job it is waiting for.
+        exc.job_id = job_id or exc.job_id
         raise
     return job
 
@@ -248,10 +253,16 @@ def note_create_failure(error: APIError) -> APIError:
         error, ServerError | MalformedResponseError
     ):
         error.job_may_exist = True
-        error.message += (
-            " -- the request may have reached the gateway, so a job may exist although no id "
-            "came back; it was not retried, to avoid paying twice"
-        )
+        if error.job_id is not None:  # an answer that named the job but could not be read
+            error.message += (
+                f" -- the gateway answered with job id {error.job_id!r:.200}, so the job may "
+                "exist: wait for it with that id; it was not retried, to avoid paying twice"
+            )
+        else:
+            error.message += (
+                " -- the request may have reached the gateway, so a job may exist although "
+                "no id came back; it was not retried, to avoid paying twice"
+            )
         error.args = (error.message,)
     return error
 
