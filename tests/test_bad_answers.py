@@ -327,6 +327,118 @@ def _expected_class(code: int) -> type[APIStatusError]:
 # -- the answer path, case by case -------------------------------------------------------
 
 
+def test_status_answers_of_any_bytes_parse_or_raise_malformed() -> None:
+    seen = 0
+
+    @_settings("status_bytes")
+    @given(body=BODIES, job_id=st.sampled_from([JOB_ID, None]))
+    def run(body: bytes, job_id: str | None) -> None:
+        nonlocal seen
+        seen += 1
+        response = httpx.Response(200, content=body, request=_request())
+        got = _outcome(lambda: parse_job(response, job_id=job_id))
+        if isinstance(got, MusicJob):
+            _check_job(got, body)
+        else:
+            assert isinstance(got, MalformedResponseError), type(got)
+            _check_malformed(got, response, job_id)
+
+    run()
+    assert seen >= CASES["status_bytes"]
+
+
+def test_job_shaped_answers_parse_or_raise_malformed_naming_the_field() -> None:
+    seen = 0
+
+    @_settings("job_shapes")
+    @given(data=JOBS, status=st.sampled_from([200, 201, 202]))
+    def run(data: dict[str, Any], status: int) -> None:
+        nonlocal seen
+        seen += 1
+        body = _dumps(data)
+        response = httpx.Response(
+            status, content=body, request=_request("POST", f"{BASE}/music/generate")
+        )
+        got = _outcome(lambda: parse_job(response))
+        if isinstance(got, MusicJob):
+            _check_job(got, body)
+            assert got.id == data["id"]
+            return
+        assert isinstance(got, MalformedResponseError), type(got)
+        _check_malformed(got, response, None)
+        # It names what is wrong: a field of the job, or none when the job has no usable id.
+        field = got.field or ""
+        assert field in ("", "id", "status", "output", "usage") or field.startswith(
+            ("output[", "clip")
+        ), field
+        if field not in ("", "id"):  # the id was fine: the error carries it
+            assert got.job_id == data["id"]
+
+    run()
+    assert seen >= CASES["job_shapes"]
+
+
+def test_error_answers_become_the_typed_error_of_their_status() -> None:
+    seen = 0
+
+    @_settings("error_answers")
+    @given(
+        code=st.sampled_from(
+            [300, 302, 400, 401, 403, 404, 408, 409, 418, 422, 425, 429, 500, 502, 503, 504, 599]
+        )
+        | st.integers(300, 599),
+        body=BODIES
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "error": JSON_VALUES
+                | st.fixed_dictionaries(
+                    {}, optional={"code": JSON_VALUES, "type": JSON_VALUES, "message": JSON_VALUES}
+                ),
+                "reason": JSON_VALUES | _HUGE,
+            },
+        ).map(_dumps),
+        headers=HEADERS,
+        job_id=st.sampled_from([JOB_ID, None]),
+    )
+    def run(code: int, body: bytes, headers: dict[str, str], job_id: str | None) -> None:
+        nonlocal seen
+        seen += 1
+        response = httpx.Response(code, content=body, headers=_wire(headers), request=_request())
+        error = status_error(response, job_id=job_id)
+        assert type(error) is _expected_class(code)
+        assert error.status_code == code
+        assert error.response is response
+        assert error.job_id == job_id
+        assert error.error_code is None or isinstance(error.error_code, str)
+        assert error.reason is None or isinstance(error.reason, str)
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            assert math.isfinite(error.retry_after)
+            assert error.retry_after >= 0
+        _check_error_text(error)
+
+    run()
+    assert seen >= CASES["error_answers"]
+
+
+def test_retry_after_and_poll_hints_of_any_text_are_a_delay_or_none() -> None:
+    seen = 0
+
+    @_settings("retry_after")
+    @given(value=RETRY_AFTER, name=st.sampled_from(["retry-after", "x-poll-after"]))
+    def run(value: str, name: str) -> None:
+        nonlocal seen
+        seen += 1
+        for delay in (
+            parse_retry_after(value),
+            poll_hint(httpx.Response(200, headers=_wire({name: value}), request=_request())),
+        ):
+            assert delay is None or (math.isfinite(delay) and delay >= 0)
+
+    run()
+    assert seen >= CASES["retry_after"]
+
+
 # -- the same answers through the client -------------------------------------------------
 
 #: What the mock server answers next: status, headers, body.
@@ -380,6 +492,115 @@ def _sync_client(server: _Server, **kwargs: Any) -> tuple[MusicClient, httpx.Cli
         api_key="sk-bad-answers", base_url=BASE, http_client=http, max_retries=0, **kwargs
     )
     return client, http
+
+
+def test_get_through_the_client_returns_a_job_or_a_typed_error() -> None:
+    server = _Server()
+    client, http = _sync_client(server)
+    seen = 0
+
+    @_settings("client_get")
+    @given(answer=ANSWERS)
+    def run(answer: Answer) -> None:
+        nonlocal seen
+        seen += 1
+        server.answer = answer
+        got = _outcome(lambda: client.get(JOB_ID))
+        if isinstance(got, MusicJob):
+            assert 200 <= answer[0] < 300
+        else:
+            _check_client_error(got, answer, JOB_ID)
+
+    with http, client:
+        run()
+    assert seen >= CASES["client_get"]
+
+
+def test_create_through_the_client_returns_a_job_or_says_it_may_exist() -> None:
+    server = _Server()
+    client, http = _sync_client(server)
+    seen = 0
+
+    @_settings("client_create")
+    @given(answer=ANSWERS)
+    def run(answer: Answer) -> None:
+        nonlocal seen
+        seen += 1
+        server.answer = answer
+        got = _outcome(lambda: client.create(model="suno/v4.5plus", prompt="x"))
+        if isinstance(got, MusicJob):
+            assert 200 <= answer[0] < 300
+            return
+        _check_client_error(got, answer, None)
+        # A garbled success or a 5xx may come from a job that was created: it says so.
+        if isinstance(got, MalformedResponseError | ServerError):
+            assert got.job_may_exist
+            assert "may exist" in str(got)
+
+    with http, client:
+        run()
+    assert seen >= CASES["client_create"]
+
+
+def test_wait_through_the_client_ends_with_the_job_or_an_error_carrying_its_id() -> None:
+    """The same bad answer every time: the wait ends (in virtual time), typed, with the id."""
+    server = _Server(limit=1_000)
+    clock = VirtualClock()
+    client, http = _sync_client(server, sleep=clock.sleep, clock=clock)
+    policy = PollPolicy(timeout=20)
+    seen = 0
+
+    @_settings("client_wait")
+    @given(answer=ANSWERS)
+    def run(answer: Answer) -> None:
+        nonlocal seen
+        seen += 1
+        server.answer = answer
+        server.calls = 0
+        got = _outcome(lambda: client.wait(JOB_ID, poll=policy))
+        if isinstance(got, MusicJob):
+            assert got.is_completed
+        else:  # MusicJobFailed, MusicJobTimeout or the permanent error that ended it
+            assert got.job_id == JOB_ID
+            _check_error_text(got)
+        # Bounded: a server's delay under 0.1 s is ignored, so at most 10 polls a second.
+        assert 1 <= server.calls <= 201
+
+    with http, client:
+        run()
+    assert seen >= CASES["client_wait"]
+
+
+def test_async_get_through_the_client_returns_a_job_or_a_typed_error() -> None:
+    server = _Server()
+    seen = 0
+    errors: list[AIStatsError] = []
+
+    async def get() -> None:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(server)) as http,
+            AsyncMusicClient(
+                api_key="sk-bad-answers", base_url=BASE, http_client=http, max_retries=0
+            ) as client,
+        ):
+            try:
+                await client.get(JOB_ID)
+            except AIStatsError as exc:
+                errors.append(exc)
+
+    @_settings("async_get")
+    @given(answer=ANSWERS)
+    def run(answer: Answer) -> None:
+        nonlocal seen
+        seen += 1
+        server.answer = answer
+        errors.clear()
+        asyncio.run(get())
+        for error in errors:
+            _check_client_error(error, answer, JOB_ID)
+
+    run()
+    assert seen >= CASES["async_get"]
 
 
 # -- regressions found by the cases above -----------------------------------------------
@@ -447,3 +668,5 @@ def test_a_garbled_status_answer_names_the_job_asked_for() -> None:
     assert info.value.job_id == JOB_ID
 
 
+def test_the_counts_add_up_to_the_figure_in_the_readme() -> None:
+    assert TOTAL_CASES >= 10_000
