@@ -6,7 +6,6 @@ retries) and ``_polling`` (waiting): the logic is written once.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import threading
@@ -507,7 +506,7 @@ class AsyncMusicClient(_BaseClient):
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         poll_policy: PollPolicy | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
@@ -524,7 +523,11 @@ class AsyncMusicClient(_BaseClient):
         if http_client is not None:
             self._raw.set_async_httpx_client(http_client)
         self._http = self._raw.get_async_httpx_client()
-        self._sleep = sleep
+        if sleep is None:
+            import asyncio
+
+            sleep = asyncio.sleep
+        self._sleep: Callable[[float], Awaitable[object]] = sleep
         self._download_timeout = timeout
         self._downloads: httpx.AsyncClient | None = None  # created on first use
 

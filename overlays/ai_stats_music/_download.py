@@ -14,7 +14,6 @@ move bytes between the two.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import posixpath
@@ -514,6 +513,8 @@ async def download_async(
 async def _in_thread(func: Callable[[], None]) -> None:
     """Run ``func`` in a thread; if cancelled, still wait for it to return first,
     so that nothing touches its file while it runs."""
+    import asyncio
+
     task = asyncio.ensure_future(asyncio.to_thread(func))
     try:
         await asyncio.shield(task)

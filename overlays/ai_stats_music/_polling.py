@@ -16,14 +16,12 @@ bug or an interrupt, not an answer, and goes straight through.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import queue
 import random
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -31,6 +29,10 @@ import attrs
 from ._core import is_transient, retry_after_of
 from ._errors import AIStatsError, MusicJobFailed, MusicJobTimeout
 from ._models import MusicJob
+
+# _LAZY_ASYNCIO: asyncio (and concurrent.futures) are imported where they are
+# used, not here: they are about a third of ``import ai_stats_music``'s time,
+# which a program that never waits asynchronously should not pay.
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -419,14 +421,19 @@ async def wait_async(
     just_created: bool = False,
     on_update: OnUpdate | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] | None = None,
     rng: random.Random | None = None,
 ) -> MusicJob:
     """The async twin of :func:`wait_sync`, with the same semantics.
 
     Cancelling the awaiting task stops the wait at its current ``await`` (a
-    sleep or a fetch) and the ``CancelledError`` propagates.
+    sleep or a fetch) and the ``CancelledError`` propagates. ``sleep`` defaults
+    to :func:`asyncio.sleep`.
     """
+    if sleep is None:
+        import asyncio
+
+        sleep = asyncio.sleep
     waiter = Waiter(job_id, policy=policy, last_job=last_job, just_created=just_created, rng=rng)
     decision = waiter.start(clock())
     while True:
@@ -482,7 +489,7 @@ def wait_many_async(
     just_created: bool = False,
     on_update: OnUpdate | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] | None = None,
     rng: random.Random | None = None,
 ) -> AsyncGenerator[WaitResult, None]:
     """Wait for many jobs at once; yield a :class:`WaitResult` for each as it
@@ -578,9 +585,11 @@ async def _wait_many(
     just_created: bool,
     on_update: OnUpdate | None,
     clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[object]],
+    sleep: Callable[[float], Awaitable[object]] | None,
     rng: random.Random | None,
 ) -> AsyncGenerator[WaitResult, None]:
+    import asyncio
+
     slots = asyncio.Semaphore(concurrency)
 
     async def limited(job_id: str) -> tuple[MusicJob, float | None]:
@@ -630,6 +639,9 @@ def _wait_many_sync(
 ) -> Generator[WaitResult, None, None]:
     # What the helper hands over: a status change, a result, the exception that
     # ended the iteration, or None at the end.
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     handoff: queue.SimpleQueue[MusicJob | WaitResult | BaseException | None] = queue.SimpleQueue()
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix="ai-stats-music-fetch")
     loop = asyncio.new_event_loop()
