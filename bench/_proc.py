@@ -65,3 +65,12 @@ def run_python(args: Sequence[str], *, timeout: float = 300) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"python {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def status_kib(field: str) -> int:
+    """A size in KiB from /proc/self/status (``VmRSS``, ``VmHWM``: Linux only)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")

@@ -1,8 +1,8 @@
 """Download: a 64 MiB clip from the fake gateway's audio origin (loopback) to disk.
 
 ``MusicClient.download`` against ``httpx.stream`` with the chunks written to a
-file, each run in a fresh process (its peak memory is its own), the two
-alternating over rounds; the gateway serves from a process of its own. The
+file, each run in a fresh process (its peak memory is its own), the sides
+taking turns over rounds; the gateway serves from a process of its own. The
 figures are the throughput ratio (median over rounds) and each run's peak
 memory growth during the download (the peak resident set is reset just before
 it starts, through ``/proc/self/clear_refs``).
@@ -23,20 +23,14 @@ import httpx
 
 from ai_stats_music import MusicClient, MusicClip
 
-from ._proc import run_python, server_process
+from ._proc import run_python, server_process, status_kib
 
 SIZE: Final = 64 * 2**20
-MODES: Final = ("ours", "raw")
+#: ``raw+fsync`` is the baseline with the durability the client gives (an fsync
+#: before the file is complete), to tell that cost from the client's own.
+MODES: Final = ("ours", "raw", "raw+fsync")
 #: Timed downloads per process, after one untimed: the process's figure is their median.
-REPEATS: Final = 3
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
+REPEATS: Final = 5
 
 
 def _reset_peak() -> bool:
@@ -55,12 +49,15 @@ def _clip(client: MusicClient) -> MusicClip:
     return job.output[0]
 
 
-def _raw_download(url: str, dest: Path) -> Path:
+def _raw_download(url: str, dest: Path, *, fsync: bool = False) -> Path:
     """What a user writes without the client: stream the body into a file."""
     with httpx.stream("GET", url) as response, open(dest, "wb") as file:
         response.raise_for_status()
         for chunk in response.iter_bytes():
             file.write(chunk)
+        if fsync:
+            file.flush()
+            os.fsync(file.fileno())
     return dest
 
 
@@ -75,10 +72,12 @@ def child(mode: str, info: dict[str, str], directory: str) -> dict[str, Any]:
         assert url is not None
 
         def once() -> Path:
-            return client.download(clip, dest) if mode == "ours" else _raw_download(url, dest)
+            if mode == "ours":
+                return client.download(clip, dest)
+            return _raw_download(url, dest, fsync=mode == "raw+fsync")
 
         os.unlink(once())  # warm-up: connection pools, lazily imported code
-        rss_before = _status_kib("VmRSS")
+        rss_before = status_kib("VmRSS")
         reset = _reset_peak()
         for _ in range(REPEATS):
             start = time.perf_counter()
@@ -86,7 +85,7 @@ def child(mode: str, info: dict[str, str], directory: str) -> dict[str, Any]:
             seconds.append(time.perf_counter() - start)
             sizes.add(written.stat().st_size)
             os.unlink(written)
-    peak = _status_kib("VmHWM")
+    peak = status_kib("VmHWM")
     (size,) = sizes
     median = statistics.median(seconds)
     return {
@@ -109,19 +108,24 @@ def download(*, rounds: int = 7) -> dict[str, Any]:
     ):
         httpx.post(json.loads(line)["control"] + "/script", json={"audio_size": SIZE + 44})
         for r in range(rounds):
-            for mode in MODES if r % 2 == 0 else MODES[::-1]:
+            for mode in MODES[r % 3 :] + MODES[: r % 3]:
                 out = run_python(["-m", "bench.download", mode, line, directory])
                 runs[mode].append(json.loads(out.strip().splitlines()[-1]))
     sizes = {run["bytes"] for mode_runs in runs.values() for run in mode_runs}
     growth = [run["peak_growth_mib"] for run in runs["ours"]]
+
+    def ratio(baseline: str) -> float:
+        pairs = zip(runs["ours"], runs[baseline], strict=True)
+        return float(statistics.median(o["mib_per_s"] / b["mib_per_s"] for o, b in pairs))
+
     return {
         "runs": runs,
         "bytes": sorted(sizes),
         "ours_mib_per_s": statistics.median(run["mib_per_s"] for run in runs["ours"]),
         "raw_mib_per_s": statistics.median(run["mib_per_s"] for run in runs["raw"]),
-        "ratio": statistics.median(
-            o["mib_per_s"] / b["mib_per_s"] for o, b in zip(runs["ours"], runs["raw"], strict=True)
-        ),
+        "raw_fsync_mib_per_s": statistics.median(run["mib_per_s"] for run in runs["raw+fsync"]),
+        "ratio": ratio("raw"),
+        "ratio_fsync": ratio("raw+fsync"),
         "peak_growth_mib": None if None in growth else max(growth),
         "raw_peak_growth_mib": max((run["peak_growth_mib"] or 0.0) for run in runs["raw"]),
     }

@@ -157,7 +157,7 @@ def _polling(r: dict[str, Any]) -> list[str]:
 
 
 def _overhead(r: dict[str, Any]) -> list[str]:
-    o, g, p = r["overlay"], r["generated"], r["parse"]
+    o, g, p, shape = r["overlay"], r["generated"], r["parse"], r["raw_as_overlay"]
     return [
         "## 2. Per-request overhead",
         "",
@@ -169,6 +169,9 @@ def _overhead(r: dict[str, Any]) -> list[str]:
         "- `MusicClient.get` / raw httpx, per round: " + ", ".join(f"{x:.2f}" for x in o["ratios"]),
         "- generated `get_music_generation.sync_detailed` / raw httpx, per round: "
         + ", ".join(f"{x:.2f}" for x in g["ratios"]),
+        "- raw httpx asked as the overlay asks (`base_url` and a relative URL, the "
+        "`Authorization` header again per request) / raw httpx, per round: "
+        + ", ".join(f"{x:.2f}" for x in shape["ratios"]),
         "- `MusicJob.from_dict` / `json.loads` (wall time, 20,000 calls a round): "
         + ", ".join(f"{x:.2f}" for x in p["ratios"]),
         "",
@@ -255,7 +258,11 @@ def _download(r: dict[str, Any]) -> list[str]:
         "",
         f"A clip of {r['bytes'][0]:,} bytes (64 MiB of audio and a WAV header) from the "
         "fake gateway's audio origin, in its own process, to a file; each round a fresh "
-        "process per side, one untimed download then three timed ones (median).",
+        "process per side, one untimed download then five timed ones (median). "
+        "`MusicClient.download` writes to a temporary file, fsyncs it and renames it "
+        "into place, so that a crash never leaves a short file under the final name; "
+        "`raw+fsync` is `httpx.stream` to a file with the same fsync, which tells the "
+        "cost of that durability from the client's own.",
         "",
         *_table(["Side", "Round", "Seconds", "Throughput", "Peak memory growth"], rows),
     ]

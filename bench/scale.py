@@ -21,12 +21,13 @@ The figure is client CPU time per status read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
@@ -34,7 +35,7 @@ import httpx
 
 from ai_stats_music import AIStatsError, AsyncMusicClient, MusicClient, MusicJob, PollPolicy
 
-from ._proc import run_python, server_process
+from ._proc import run_python, server_process, status_kib
 
 JOBS: Final = 1000
 SINGLE_JOBS: Final = 8
@@ -55,18 +56,6 @@ SINGLE_POLICY: Final = PollPolicy(
     latency_bounds=(),
     timeout=300,
 )
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def _rss_kib() -> int:
-    return _status_kib("VmRSS")
 
 
 class _Counter:
@@ -127,107 +116,99 @@ async def _create_async(client: AsyncMusicClient, n: int) -> list[MusicJob]:
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
-def _result(
-    *,
-    cpu: float,
-    wall: float,
-    counter: _Counter,
-    gateway_polls: int,
-    jobs: int,
-    done: int,
-    failed: int,
-    rss_before: int,
-) -> dict[str, Any]:
-    return {
-        "cpu": cpu,
-        "wall": wall,
-        "polls": gateway_polls,
-        "errors": counter.errors,
-        "jobs": jobs,
-        "completed": done,
-        "failed": failed,
-        "rss_before_kib": rss_before,
-        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent
-        # across fork and exec, so a child would report the bench runner's peak.
-        "peak_rss_kib": _status_kib("VmHWM"),
-    }
+class _Run:
+    """What one measured run adds up: CPU and wall time in :meth:`measured`
+    blocks, jobs completed or failed, memory."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.cpu = self.wall = 0.0
+        self.done = self.failed = 0
+        self.rss_before = 0
+
+    def ready(self) -> None:
+        """The jobs exist; what follows is measured."""
+        self.rss_before = status_kib("VmRSS")
+
+    @contextlib.contextmanager
+    def measured(self) -> Iterator[None]:
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            self.cpu += time.process_time() - cpu
+            self.wall += time.perf_counter() - wall
+
+    def ended(self, ok: bool) -> None:
+        if ok:
+            self.done += 1
+        else:
+            self.failed += 1
+
+    def result(self, counter: _Counter, control: _Control) -> dict[str, Any]:
+        return {
+            "cpu": self.cpu,
+            "wall": self.wall,
+            "polls": control.post("requests"),
+            "errors": counter.errors,
+            "jobs": self.jobs,
+            "completed": self.done,
+            "failed": self.failed,
+            "rss_before_kib": self.rss_before,
+            # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent
+            # across fork and exec, so a child would report the bench runner's peak.
+            "peak_rss_kib": status_kib("VmHWM"),
+        }
 
 
 async def _many(info: dict[str, str], control: _Control) -> dict[str, Any]:
     control.post("script", MANY_SCRIPT)
-    counter = _Counter()
+    counter, run = _Counter(), _Run(JOBS)
     async with AsyncMusicClient(api_key=info["api_key"], base_url=info["base_url"]) as client:
         counter.wrap_async(client)
         control.post("hold")
         jobs = await _create_async(client, JOBS)
         control.post("requests")  # forget the creates
-        rss_before = _rss_kib()
-        done = failed = 0
+        run.ready()
         control.post("go")
-        cpu, wall = time.process_time(), time.perf_counter()
-        async for result in client.wait_many(jobs, poll=MANY_POLICY):
-            if result.ok:
-                done += 1
-            else:
-                failed += 1
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return _result(
-        cpu=cpu,
-        wall=wall,
-        counter=counter,
-        gateway_polls=control.post("requests"),
-        jobs=JOBS,
-        done=done,
-        failed=failed,
-        rss_before=rss_before,
-    )
+        with run.measured():
+            async for result in client.wait_many(jobs, poll=MANY_POLICY):
+                run.ended(result.ok)
+    return run.result(counter, control)
 
 
 async def _single(info: dict[str, str], control: _Control) -> dict[str, Any]:
     control.post("script", SINGLE_SCRIPT)
-    counter = _Counter()
-    cpu = wall = 0.0
-    done = failed = 0
+    counter, run = _Counter(), _Run(SINGLE_JOBS)
     async with AsyncMusicClient(api_key=info["api_key"], base_url=info["base_url"]) as client:
         counter.wrap_async(client)
         await client.get((await client.create(model=MODEL, prompt="warm-up")).id)
-        rss_before = _rss_kib()
         control.post("requests")
+        run.ready()
         for _ in range(SINGLE_JOBS):
             control.post("hold")
             job = await client.create(model=MODEL, prompt="bench")
             control.post("go")
-            c0, w0 = time.process_time(), time.perf_counter()
-            try:
-                await client.wait(job, poll=SINGLE_POLICY)
-                done += 1
-            except AIStatsError:
-                failed += 1
-            cpu += time.process_time() - c0
-            wall += time.perf_counter() - w0
-    return _result(
-        cpu=cpu,
-        wall=wall,
-        counter=counter,
-        gateway_polls=control.post("requests"),
-        jobs=SINGLE_JOBS,
-        done=done,
-        failed=failed,
-        rss_before=rss_before,
-    )
+            with run.measured():
+                try:
+                    await client.wait(job, poll=SINGLE_POLICY)
+                except AIStatsError:
+                    run.ended(False)
+                else:
+                    run.ended(True)
+    return run.result(counter, control)
 
 
 def _threads(info: dict[str, str], control: _Control) -> dict[str, Any]:
     control.post("script", MANY_SCRIPT)
-    counter = _Counter()
+    counter, run = _Counter(), _Run(JOBS)
     with MusicClient(api_key=info["api_key"], base_url=info["base_url"]) as client:
         control.post("hold")
         with ThreadPoolExecutor(THREADS) as pool:
             jobs = list(pool.map(lambda _: client.create(model=MODEL, prompt="bench"), range(JOBS)))
         control.post("requests")
         counter.wrap_sync(client)
-        rss_before = _rss_kib()
-        done = failed = 0
+        run.ready()
 
         def wait(job: MusicJob) -> bool:
             try:
@@ -237,22 +218,10 @@ def _threads(info: dict[str, str], control: _Control) -> dict[str, Any]:
             return True
 
         control.post("go")
-        cpu, wall = time.process_time(), time.perf_counter()
-        with ThreadPoolExecutor(THREADS) as pool:
+        with run.measured(), ThreadPoolExecutor(THREADS) as pool:
             for ok in pool.map(wait, jobs):
-                done += ok
-                failed += not ok
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return _result(
-        cpu=cpu,
-        wall=wall,
-        counter=counter,
-        gateway_polls=control.post("requests"),
-        jobs=JOBS,
-        done=done,
-        failed=failed,
-        rss_before=rss_before,
-    )
+                run.ended(ok)
+    return run.result(counter, control)
 
 
 _MODES: Final[dict[str, Callable[[dict[str, str], _Control], Any]]] = {
