@@ -6,6 +6,7 @@ retries) and ``_polling`` (waiting): the logic is written once.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import threading
@@ -131,6 +132,7 @@ class _BaseClient:
     """Configuration and behaviour common to both clients."""
 
     _raw: _gen.AuthenticatedClient
+    _owns_http: bool
     _sleep: Callable[[float], Any]
 
     def __init__(
@@ -183,8 +185,14 @@ class _BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     def _kwargs(self, kwargs: dict[str, Any], timeout: TimeoutTypes | _NotGiven) -> dict[str, Any]:
-        headers = kwargs.get("headers")
-        kwargs["headers"] = {**headers, **self._auth} if headers else self._auth
+        # An absolute URL spares httpx a merge with its base URL on every request
+        # (and a client passed in may have another base URL, or none).
+        kwargs["url"] = self.base_url + kwargs["url"]
+        if not self._owns_http:
+            # A client passed in does not carry the key (ours has it in its
+            # default headers, set by the generated client): add it per request.
+            headers = kwargs.get("headers")
+            kwargs["headers"] = {**headers, **self._auth} if headers else self._auth
         if not isinstance(timeout, _NotGiven):
             kwargs["timeout"] = timeout
         return kwargs
@@ -290,8 +298,6 @@ class MusicClient(_BaseClient):
         job_id: str | None,
         retry: RetryPolicy | None = None,
     ) -> _T:
-        if not self._owns_http:
-            kwargs["url"] = self.base_url + kwargs["url"]
         attempts = _Attempts(self, creating=creating, job_id=job_id, retry=retry or self._retry)
         while True:
             try:
@@ -326,13 +332,12 @@ class MusicClient(_BaseClient):
     def get(self, job_id: str, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN) -> MusicJob:
         """The job's current status (retried on transient failures)."""
         check_job_id(job_id)
-        job, _hint = self._call(
+        return self._call(
             self._kwargs(status_kwargs(job_id), timeout),
-            _parse_status(job_id),
+            functools.partial(parse_job, job_id=job_id),
             creating=False,
             job_id=job_id,
         )
-        return job
 
     def _poll_once(self, job_id: str) -> tuple[MusicJob, float | None]:
         """One status read and the server's poll hint, for the waiter (which retries)."""
@@ -540,8 +545,6 @@ class AsyncMusicClient(_BaseClient):
         job_id: str | None,
         retry: RetryPolicy | None = None,
     ) -> _T:
-        if not self._owns_http:
-            kwargs["url"] = self.base_url + kwargs["url"]
         attempts = _Attempts(self, creating=creating, job_id=job_id, retry=retry or self._retry)
         while True:
             try:
@@ -568,13 +571,12 @@ class AsyncMusicClient(_BaseClient):
     async def get(self, job_id: str, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN) -> MusicJob:
         """The job's current status (see :meth:`MusicClient.get`)."""
         check_job_id(job_id)
-        job, _hint = await self._call(
+        return await self._call(
             self._kwargs(status_kwargs(job_id), timeout),
-            _parse_status(job_id),
+            functools.partial(parse_job, job_id=job_id),
             creating=False,
             job_id=job_id,
         )
-        return job
 
     async def _poll_once(self, job_id: str) -> tuple[MusicJob, float | None]:
         return await self._call(
