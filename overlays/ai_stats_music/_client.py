@@ -21,7 +21,7 @@ from collections.abc import (
 )
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, Unpack
 
 import attrs
 import httpx
@@ -44,13 +44,6 @@ from ._core import (
     status_kwargs,
     transport_error,
 )
-from ._download import (
-    Progress,
-    download_async,
-    download_sync,
-    new_async_client,
-    new_sync_client,
-)
 from ._errors import APIError, MalformedResponseError, status_error
 from ._models import MusicClip, MusicJob
 from ._options import CreateParams, build_request
@@ -65,6 +58,11 @@ from ._polling import (
     wait_sync,
 )
 from ._version import __version__
+
+if TYPE_CHECKING:
+    # Downloads come at the end of a job's life: ``_download`` is imported on
+    # first use, not with the package (import time).
+    from ._download import Progress
 
 __all__ = ["AsyncMusicClient", "MusicClient"]
 
@@ -388,6 +386,8 @@ class MusicClient(_BaseClient):
         fails, ``OSError`` when the file cannot be written. Messages leave out
         the URL's query string, which signs a CDN URL.
         """
+        from ._download import download_sync
+
         return download_sync(
             self._downloader(),
             clip_or_url,
@@ -397,6 +397,8 @@ class MusicClient(_BaseClient):
         )
 
     def _downloader(self) -> httpx.Client:
+        from ._download import new_sync_client
+
         with self._downloads_lock:
             if self._downloads is None:
                 self._downloads = new_sync_client(user_agent=USER_AGENT)
@@ -600,6 +602,8 @@ class AsyncMusicClient(_BaseClient):
         Cancelling the awaiting task stops the download and removes the
         temporary file; nothing new is left at ``dest``.
         """
+        from ._download import download_async, new_async_client
+
         if self._downloads is None:
             self._downloads = new_async_client(user_agent=USER_AGENT)
         return await download_async(

@@ -25,7 +25,6 @@ errors are built from status codes, bodies and URLs, never from request headers.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import time
@@ -341,6 +340,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = float(value)
     except ValueError:
         try:
+            import email.utils
+
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
