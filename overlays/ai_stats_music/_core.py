@@ -11,7 +11,7 @@ import logging
 import os
 import random
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 import attrs
 import httpx
@@ -67,10 +67,16 @@ def resolve_api_key(api_key: str | None) -> _Secret:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """``localhost``, ``127.0.0.0/8`` or ``::1``: names that never leave the machine.
+
+    Not ``*.localhost``: only some resolvers keep those on the machine (RFC 6761
+    asks them to); others send the name to a DNS server, which may answer with
+    any address, and the key would follow it in clear.
+    """
+    if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
@@ -80,14 +86,25 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool) -> str:
 
     The key travels in every request's Authorization header, so over plain http
     it would cross the network in clear: that takes ``allow_insecure_http=True``.
+    The URL is read by httpx, the parser that sends the requests: a URL that two
+    parsers read differently cannot pass the check as one host and be sent to
+    another.
     """
     url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an http(s) URL with a host, not {url!r}")
-    if parts.username or parts.password:
+    try:
+        parts = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"base_url is not a valid URL ({exc})") from None
+    if parts.userinfo:
         raise ValueError("base_url must not carry credentials")
-    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+    if parts.scheme not in ("http", "https") or not parts.host:
+        raise ValueError(f"base_url must be an http(s) URL with a host, not {url!r}")
+    if "?" in url or "#" in url:
+        raise ValueError(
+            f"base_url must not have a query or a fragment (operation paths are appended "
+            f"to it), not {url!r}"
+        )
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.host):
         raise ValueError(
             f"base_url {url!r} is plain http to a host that is not loopback: the API key "
             "would cross the network in clear. Use https, or pass allow_insecure_http=True."
@@ -95,17 +112,35 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool) -> str:
     return url.rstrip("/")
 
 
+#: The longest job id, percent-encoded, that is sent (servers take request lines of about 8 KB).
+MAX_JOB_ID_CHARS: Final = 8192
+
+
 def check_job_id(job_id: object) -> str:
     """Refuse what would not reach the server as exactly one path segment.
 
     The generated operation quotes the id (``/`` becomes ``%2F``), but httpx then
     resolves dot segments: ``..`` would call ``GET /v1/music`` and ``.`` or an
-    empty id ``GET /v1/music/generate``. Those are refused before any request.
+    empty id ``GET /v1/music/generate``. Those are refused before any request,
+    as are ids no URL can carry: text that is not valid Unicode, and ids longer
+    than 8192 characters once percent-encoded.
     """
     if not isinstance(job_id, str):
         raise ValueError(f"job id must be a string, not {type(job_id).__name__}")
     if job_id in ("", ".", ".."):
         raise ValueError(f"invalid job id {job_id!r}: it must be a non-empty id, not . or ..")
+    if not job_id.isascii():
+        try:
+            job_id.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no URL can carry it
+            raise ValueError(
+                f"invalid job id {job_id!r:.80}: it is not valid Unicode text"
+            ) from None
+    if len(job_id) > MAX_JOB_ID_CHARS // 12 and len(quote(job_id, safe="")) > MAX_JOB_ID_CHARS:
+        raise ValueError(
+            f"invalid job id {job_id!r:.40}...: {len(job_id)} characters, longer in a URL "
+            f"than the {MAX_JOB_ID_CHARS} a server takes (httpx refuses 64 KB)"
+        )
     return job_id
 
 
@@ -271,9 +306,23 @@ def redact(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret and secret in text else text
 
 
+#: The shortest start of the key that :func:`scrub` removes (shorter ones say nothing).
+_KEY_PREFIX_MIN: Final = 8
+
+
 def scrub(error: AIStatsError, secret: str) -> AIStatsError:
-    """Remove the key from an error's message (a server may echo headers back)."""
-    if secret and secret in error.message:
-        error.message = redact(error.message, secret)
-        error.args = (error.message,)
+    """Remove the key from an error's message (a server may echo headers back).
+
+    Messages quote only the start of a body, so an echoed key may be cut short
+    in one: its first 8 characters or more are removed as well as the whole.
+    """
+    if not secret:
+        return error
+    message = redact(error.message, secret)
+    for end in range(len(secret) - 1, _KEY_PREFIX_MIN - 1, -1):
+        if secret[:end] in message:
+            message = message.replace(secret[:end], "***")
+    if message != error.message:
+        error.message = message
+        error.args = (message,)
     return error

@@ -1,0 +1,480 @@
+"""The API key leaves the client only in the Authorization header of requests to the API.
+
+With a known key, everything that leaves the client is captured while it goes
+through its paces (create, get, wait, create_and_wait, wait_many, download,
+sync and async, a server that echoes the key in every kind of answer, the
+command line): every request to every origin (at the transport, below every
+httpx client in the process, downloads included), log records at DEBUG,
+the message, repr and traceback of every exception, the reprs of clients and
+jobs, and the command line's output. The key must appear in exactly one
+place: the ``Authorization`` header of requests to the API's origin.
+
+A piece of the key counts as a leak too: messages quote only the start of a
+body, so an echoed key can be cut anywhere. Its first 8 characters are what
+is looked for.
+
+And a base URL of plain ``http://`` to a host other than loopback
+(``localhost``, ``127.0.0.0/8``, ``::1``) is refused unless explicitly allowed:
+the key would cross the network in clear.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+import httpx
+import pytest
+
+from ai_stats_music import (
+    AIStatsError,
+    AsyncMusicClient,
+    MusicClient,
+    MusicJobFailed,
+    MusicJobTimeout,
+    _cli,
+)
+from ai_stats_music.cli import main
+from ai_stats_music.testing import Clip, FakeGateway, Fault, VirtualClock
+
+SUNO: Final = "suno/v4.5plus"
+KEY: Final = "sk-sec-7Hq2Zr9WkX4mN8vB3cJ6tY1pL5sD0fGa"
+#: What is looked for: the key's first 8 characters (a cut key leaks a prefix).
+PIECE: Final = KEY[:8]
+#: Loggers whose records are captured at DEBUG.
+LOGGERS: Final = ("ai_stats_music", "httpx", "httpcore")
+
+
+def _leaks(text: str) -> bool:
+    return PIECE in text
+
+
+# -- capture -----------------------------------------------------------------------------
+
+
+class Outbound:
+    """Every request any httpx client in this process sends, seen at the transport."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def record(self, request: httpx.Request) -> None:
+        self.requests.append(request)
+
+
+@pytest.fixture
+def outbound(monkeypatch: pytest.MonkeyPatch) -> Outbound:
+    seen = Outbound()
+    sync_send = httpx.HTTPTransport.handle_request
+    async_send = httpx.AsyncHTTPTransport.handle_async_request
+
+    def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        seen.record(request)
+        return sync_send(self, request)
+
+    async def handle_async_request(
+        self: httpx.AsyncHTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
+        seen.record(request)
+        return await async_send(self, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)
+    return seen
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def gw(clock: VirtualClock) -> Iterator[FakeGateway]:
+    with FakeGateway(api_key=KEY, clock=clock).serve() as gateway:
+        yield gateway
+
+
+def _client(gw: FakeGateway, clock: VirtualClock, **kwargs: Any) -> MusicClient:
+    return MusicClient(api_key=KEY, base_url=gw.base_url, sleep=clock.sleep, clock=clock, **kwargs)
+
+
+def _aclient(gw: FakeGateway, clock: VirtualClock, **kwargs: Any) -> AsyncMusicClient:
+    return AsyncMusicClient(
+        api_key=KEY, base_url=gw.base_url, sleep=clock.asleep, clock=clock, **kwargs
+    )
+
+
+class Raised:
+    """Runs scenario steps; keeps every client error they raise."""
+
+    def __init__(self) -> None:
+        self.errors: list[BaseException] = []
+
+    def __call__(self, step: Callable[[], object]) -> object:
+        try:
+            return step()
+        except AIStatsError as exc:
+            self.errors.append(exc)
+            return None
+
+    async def coro(self, step: Callable[[], Any]) -> object:
+        try:
+            return await step()
+        except AIStatsError as exc:
+            self.errors.append(exc)
+            return None
+
+    def add(self, error: BaseException | None) -> None:
+        if error is not None:
+            self.errors.append(error)
+
+
+# Faults whose answers echo the key: as text, in a JSON reason, in a 200 that is
+# not JSON, and cut by the client's body previews (120 and 300 characters) in the
+# middle of the key.
+def _echoes() -> list[Fault]:
+    header = f"Authorization: Bearer {KEY}"
+    cut_120 = "x" * (120 - len("Authorization: Bearer ") - 20) + header
+    cut_300 = "y" * (300 - len("Authorization: Bearer ") - 20) + header
+    return [
+        Fault.status(500, body=f"upstream said: {header}"),
+        Fault.status(400, body={"error": "validation_error", "reason": f"bad header {header}"}),
+        Fault.status(401, body={"error": {"code": "auth", "message": header}}),
+        Fault.status(429, retry_after=1, body=header),
+        Fault.text(f"<html>{header}</html>", status=200),
+        Fault.text(cut_120, status=200),
+        Fault.status(502, body=cut_300),
+        Fault.status(503, body=cut_300 + "z" * 50),
+    ]
+
+
+def _check_requests(gw: FakeGateway, outbound: Outbound, *, api: str | None = None) -> int:
+    """The key is in the Authorization header of API requests, and nowhere else."""
+    origin = httpx.URL(api or gw.base_url)
+    checked = 0
+    for request in outbound.requests:
+        to_api = (request.url.scheme, request.url.host, request.url.port) == (
+            origin.scheme,
+            origin.host,
+            origin.port,
+        )
+        for name, value in request.headers.multi_items():
+            if name.lower() == "authorization":
+                assert to_api, f"Authorization sent to {request.url}"
+                assert value == f"Bearer {KEY}"
+            else:
+                assert not _leaks(value), f"key in header {name} of {request.url}"
+        assert not _leaks(str(request.url)), request.url
+        with contextlib.suppress(httpx.RequestNotRead):
+            assert not _leaks(request.content.decode("utf-8", "replace"))
+        checked += 1
+    # The server's side of the same story, both origins.
+    for seen in gw.requests:
+        for name, value in seen.headers.items():
+            if name == "authorization":
+                assert seen.origin == "api"
+            else:
+                assert not _leaks(value)
+        assert not _leaks(seen.path + seen.query)
+        assert not _leaks(seen.body.decode("utf-8", "replace"))
+    return checked
+
+
+def _check_errors(errors: list[BaseException]) -> None:
+    for error in errors:
+        text = "".join(traceback.format_exception(error))  # the causes and contexts too
+        assert not _leaks(str(error)), f"{type(error).__name__}: {error}"
+        assert not _leaks(repr(error)), repr(error)
+        assert not _leaks(text), text
+
+
+def _check_logs(caplog: pytest.LogCaptureFixture) -> int:
+    records = [r for r in caplog.records if r.name.split(".")[0] in LOGGERS]
+    for record in records:
+        assert not _leaks(record.getMessage()), record.getMessage()
+        assert not _leaks(repr(record.args))
+        if record.exc_info:
+            assert not _leaks("".join(traceback.format_exception(*record.exc_info)))
+    return len(records)
+
+
+# -- the scenarios ---------------------------------------------------------------------
+
+
+def test_sync_client_keeps_the_key_in_the_authorization_header_only(
+    gw: FakeGateway,
+    clock: VirtualClock,
+    outbound: Outbound,
+    debug_logs: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    raised = Raised()
+    api = gw.base_url
+    # wait_many (sync) runs on real time, not on the gateway's virtual clock: its
+    # jobs are done as soon as they are created.
+    gw.script(prompt="many", timeline=[])
+    gw.script(timeline=[("queued", 2), ("in_progress", 10)], clips=[Clip(duration=1)], times=20)
+    with _client(gw, clock) as client, _client(gw, clock, max_retries=0) as once:
+        job = client.create_and_wait(model=SUNO, prompt="happy path")
+        client.download(job.output[0], tmp_path)
+        for fault in _echoes():  # each answer echoing the key, read by each operation
+            gw.inject(fault, on="status")
+            raised(lambda: once.get(job.id))
+            gw.inject(fault, on="create")
+            raised(lambda: once.create(model=SUNO, prompt="x"))
+            gw.inject(fault, on="status", times=3)
+            created = client.create(model=SUNO, prompt="waited through echoes")
+            raised(lambda: client.wait(created, timeout=120))  # noqa: B023 (called at once)
+        for fault in _echoes():  # after processing: a job was made, the answer echoes the key
+            gw.inject(attrs_after(fault), on="create")
+            raised(lambda: once.create(model=SUNO, prompt="x"))
+        # a redirect from the API is not followed: the key stays with its origin
+        gw.inject(Fault.redirect(host="localhost"), on="status")
+        raised(lambda: once.get(job.id))
+        # the audio origin, through a redirect to another host name
+        gw.inject(Fault.redirect(host="localhost", status=307), on="audio")
+        client.download(job.output[0], tmp_path / "again.wav")
+        gw.inject(Fault.status(403, body="denied"), on="audio")
+        raised(lambda: client.download(job.output[0], tmp_path / "denied.wav"))
+        # many jobs at once
+        ids = [client.create(model=SUNO, prompt="many").id for _ in range(4)]
+        gw.inject(Fault.status(500, body=f"echo {KEY}"), on="status", times=3)
+        for result in client.wait_many(ids, timeout=60):
+            raised.add(result.error)
+        for shown in (repr(client), repr(client.raw), repr(vars(client)), repr(job), str(job)):
+            assert not _leaks(shown)
+    # the dead gateway: a connection error names the URL, never the key
+    with MusicClient(api_key=KEY, base_url=gw.base_url, max_retries=0) as dead:
+        gw.stop()
+        raised(lambda: dead.get("task_000001"))
+    assert len(raised.errors) >= 20
+    _check_errors(raised.errors)
+    assert _check_requests(gw, outbound, api=api) > 50
+    assert _check_logs(debug_logs) > 50  # the loggers did log, at DEBUG
+
+
+def attrs_after(fault: Fault) -> Fault:
+    """``fault`` striking after the job was created."""
+    return attrs.evolve(fault, after_processing=True)
+
+
+async def test_async_client_keeps_the_key_in_the_authorization_header_only(
+    gw: FakeGateway,
+    clock: VirtualClock,
+    outbound: Outbound,
+    debug_logs: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    raised = Raised()
+    gw.script(timeline=[("in_progress", 5)], clips=[Clip(duration=1)], times=30)
+    async with _aclient(gw, clock) as client, _aclient(gw, clock, max_retries=0) as once:
+        job = await client.create_and_wait(model=SUNO, prompt="happy path")
+        await client.download(job.output[0], tmp_path)
+        for fault in _echoes():
+            gw.inject(fault, on="status")
+            await raised.coro(lambda: once.get(job.id))
+            gw.inject(attrs_after(fault), on="create")
+            await raised.coro(lambda: once.create(model=SUNO, prompt="x"))
+        created = [await client.create(model=SUNO, prompt=f"many {i}") for i in range(4)]
+        gw.inject(Fault.status(502, body=f"echo {KEY}"), on="status", times=4)
+        async with contextlib.aclosing(client.wait_many(created, timeout=60)) as results:
+            async for result in results:
+                raised.add(result.error)
+        gw.inject(Fault.status(404, body="no such clip"), on="audio")
+        await raised.coro(lambda: client.download(job.output[0], tmp_path / "gone.wav"))
+        assert not _leaks(repr(client))
+        assert not _leaks(repr(client.raw))
+    assert len(raised.errors) >= 15
+    _check_errors(raised.errors)
+    assert _check_requests(gw, outbound) > 20
+    assert _check_logs(debug_logs) > 20
+
+
+def test_the_command_line_never_prints_the_key(
+    outbound: Outbound,
+    debug_logs: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """``ai-stats-music`` (its ``main``): output and errors, plain and ``--json``."""
+    # No retries, so that each echoing answer reaches the output at once (in real time).
+    monkeypatch.setattr(_cli, "MusicClient", functools.partial(MusicClient, max_retries=0))
+    monkeypatch.setenv("AI_STATS_API_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    outputs: list[str] = []
+    codes: list[int] = []
+
+    def cli(*args: str) -> None:
+        try:
+            codes.append(main(list(args)))
+        except SystemExit as exc:  # argparse
+            codes.append(int(exc.code or 0))
+        out, err = capsys.readouterr()
+        outputs.append(out + err)
+
+    with FakeGateway(api_key=KEY).serve() as gw:
+        gw.script(timeline=[("in_progress", 0.05)], clips=[Clip(duration=1)], times=None)
+        api = gw.base_url
+        monkeypatch.setenv("AI_STATS_BASE_URL", api)
+        for mode in ([], ["--json"]):
+            cli("generate", "happy", "--wait", "--out", str(tmp_path / "songs"), *mode)
+            job_id = gw.jobs[-1].id
+            cli("status", job_id, *mode)
+            cli("download", job_id, "--out", str(tmp_path / "again"), *mode)
+            for fault in _echoes():
+                gw.inject(fault, on="status")
+                cli("status", job_id, *mode)
+            gw.inject(Fault.status(500, body=f"echo {KEY}"), on="status", times=None)
+            cli("wait", job_id, "--timeout", "0.3", *mode)
+            gw.clear_faults()
+            gw.inject(attrs.evolve(Fault.status(500, body=f"echo {KEY}"), after_processing=True))
+            cli("generate", "echo", *mode)
+            cli("status", "task_missing", *mode)
+            gw.inject(Fault.status(403, body="denied"), on="audio")
+            cli("download", job_id, "--out", str(tmp_path / "denied"), *mode)
+    assert 0 in codes
+    assert {1, 4, 5} <= set(codes)  # API errors, the timeout, the refused key
+    for output in outputs:
+        assert not _leaks(output), output
+    assert _check_requests(gw, outbound, api=api) > 20
+    _check_logs(debug_logs)
+
+
+# -- where the client does not hold the key's secrecy yet ---------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MusicJobFailed / MusicJobTimeout quote the server's job error and status "
+    "unscrubbed: they are built in _polling, which has no key (fix: the clients scrub "
+    "the errors their waits raise, see the reliability report)",
+)
+def test_a_job_whose_error_or_status_echoes_the_key_does_not_leak_it(
+    gw: FakeGateway, clock: VirtualClock
+) -> None:
+    gw.script(timeline=[("in_progress", 3)], final="failed", error={"message": f"echo {KEY}"})
+    raised = Raised()
+    with _client(gw, clock) as client:
+        raised(lambda: client.create_and_wait(model=SUNO, prompt="x"))
+        gw.script(timeline=[("in_progress", 3600)])
+        created = client.create(model=SUNO, prompt="y")
+        gw.inject(Fault.unknown_status(f"stuck {KEY}"), on="status", times=None)
+        raised(lambda: client.wait(created, timeout=10))
+    assert [type(e) for e in raised.errors] == [MusicJobFailed, MusicJobTimeout]
+    _check_errors(raised.errors)
+
+
+# -- the key is scrubbed even when a preview cuts it ---------------------------------------
+
+
+@pytest.mark.parametrize("fault", _echoes(), ids=lambda f: f.describe()[:40])
+def test_an_echoed_key_is_scrubbed_whole_or_cut(
+    gw: FakeGateway, clock: VirtualClock, fault: Fault
+) -> None:
+    gw.inject(fault, on="status")
+    with _client(gw, clock, max_retries=0) as client, pytest.raises(AIStatsError) as info:
+        client.get("task_000001")
+    assert not _leaks(str(info.value))
+    assert not _leaks(repr(info.value))
+    assert "***" in str(info.value)  # scrubbed, not merely absent
+
+
+# -- plain http only to loopback ----------------------------------------------------------
+
+REFUSED_HTTP: Final = [
+    "http://api.example.com/v1",
+    "http://10.0.0.5/v1",
+    "http://192.168.1.10:8080/v1",
+    "http://0.0.0.0:8000/v1",
+    "http://[fe80::1]/v1",
+    "http://localhost.evil.example/v1",
+    "http://127.0.0.1.nip.io/v1",
+    "http://evil.localhost/v1",  # *.localhost reaches a DNS server on most resolvers
+    "http://2130706433/v1",
+    "HTTP://API.EXAMPLE.COM/v1",
+]
+LOOPBACK_HTTP: Final = [
+    "http://localhost:8000/v1",
+    "http://LOCALHOST:8000/v1",
+    "http://127.0.0.1/v1",
+    "http://127.0.0.1:65535/v1/",
+    "http://127.255.255.254:1/v1",
+    "http://[::1]:9/v1",
+]
+#: Refused whatever ``allow_insecure_http`` says.
+MALFORMED: Final = [
+    "http://127.0.0.1:80\\evil.example/v1",  # one parser's loopback, another's evil host
+    "http://[::1]evil/v1",
+    "http://127.0.0.1:80:80/v1",
+    "https://user:hunter2@api.example.com/v1",
+    "https://api.example.com/v1?key=x",
+    "http://127.0.0.1:8000/v1#@evil.example",
+    "ftp://api.example.com/v1",
+    "api.example.com/v1",
+    "file:///etc/passwd",
+]
+
+
+@pytest.mark.parametrize("url", REFUSED_HTTP)
+def test_plain_http_to_another_host_is_refused_unless_allowed(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError, match="in clear"):
+        MusicClient(api_key=KEY, base_url=url)
+    with pytest.raises(ValueError, match="in clear"):
+        AsyncMusicClient(api_key=KEY, base_url=url)
+    monkeypatch.setenv("AI_STATS_BASE_URL", url)
+    with pytest.raises(ValueError, match="in clear"):
+        MusicClient(api_key=KEY)
+    MusicClient(api_key=KEY, base_url=url, allow_insecure_http=True).close()
+
+
+@pytest.mark.parametrize("url", LOOPBACK_HTTP)
+def test_plain_http_to_loopback_is_allowed(url: str) -> None:
+    with MusicClient(api_key=KEY, base_url=url) as client:
+        assert client.base_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", MALFORMED)
+@pytest.mark.parametrize("allow", [False, True])
+def test_malformed_base_urls_are_refused(url: str, allow: bool) -> None:
+    with pytest.raises(ValueError, match="base_url") as info:
+        MusicClient(api_key=KEY, base_url=url, allow_insecure_http=allow)
+    assert "hunter2" not in str(info.value)
+
+
+def test_https_anywhere_is_allowed() -> None:
+    MusicClient(api_key=KEY, base_url="https://gateway.example.org:8443/v1").close()
+
+
+def test_no_request_is_made_when_the_base_url_is_refused(outbound: Outbound) -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        MusicClient(api_key=KEY, base_url="http://api.example.com/v1")
+    assert outbound.requests == []
+
+
+# The command line takes the same stand: a config error, exit 5, nothing sent.
+def test_the_command_line_refuses_plain_http_elsewhere(
+    outbound: Outbound, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AI_STATS_API_KEY", KEY)
+    monkeypatch.setenv("AI_STATS_BASE_URL", "http://api.example.com/v1")
+    assert main(["status", "task_1"]) == 5
+    out, err = capsys.readouterr()
+    assert "in clear" in err
+    assert not _leaks(out + err)
+    assert outbound.requests == []
