@@ -30,14 +30,13 @@ MODULES: Final = ("ai_stats_music", "httpx")
 STEPS: Final = (
     ("httpx", "httpx"),
     ("+ attrs", "httpx, attrs"),
-    ("+ asyncio", "httpx, attrs, asyncio"),
     (
         "+ the generated package (what _gen imports)",
-        "httpx, attrs, asyncio, ai_stats_gateway.models, "
+        "httpx, attrs, ai_stats_gateway.models, "
         "ai_stats_gateway.api.gateway.generate_music, "
         "ai_stats_gateway.api.gateway.get_music_generation",
     ),
-    ("+ the overlay (import ai_stats_music)", "httpx, attrs, asyncio, ai_stats_music"),
+    ("+ the overlay (import ai_stats_music)", "httpx, attrs, ai_stats_music"),
 )
 #: What ``import ai_stats_music`` must not pull in.
 LAZY: Final = ("ai_stats_music.testing", "ai_stats_music.cli", "starlette", "uvicorn")

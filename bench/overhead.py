@@ -93,9 +93,9 @@ def interleaved(
 
 def request_overhead(*, n: int = 1000, rounds: int = 15) -> dict[str, Any]:
     """CPU per status read: the overlay, the generated layer, raw httpx, and raw
-    httpx asked the way the overlay asks it (a URL relative to the client's
-    ``base_url``, the ``Authorization`` header again on each request), which
-    shows how much of the overlay's cost is the shape of its request."""
+    httpx given a URL relative to its ``base_url`` and the ``Authorization``
+    header again on each request: the request shape the overlay avoids, kept
+    as a reference for what it costs."""
     with server_process(["bench/_fast_server.py"]) as (port, _stdin):
         base_url = f"http://127.0.0.1:{port}/v1"
         auth = {"Authorization": f"Bearer {API_KEY}"}

@@ -109,8 +109,8 @@ def overhead_rows(r: dict[str, Any]) -> list[Row]:
             None,
         ),
         Row(
-            "CPU per status read: raw httpx with a relative URL and the auth header "
-            "per request (as the overlay asks) vs the same",
+            "CPU per status read: raw httpx given a relative URL and the auth header "
+            "per request (the request shape the overlay avoids) vs the same",
             _us(shape.ours_median),
             _us(shape.baseline_median),
             _x(shape.ratio),
