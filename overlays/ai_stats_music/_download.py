@@ -200,6 +200,11 @@ def _inside(directory: Path, name: str) -> Path:
 # -- the file ----------------------------------------------------------------------------
 
 
+# The data is what must be on disk before the rename; fdatasync skips the
+# metadata flush (mtime...) that fsync adds. Not every platform has it.
+_datasync: Final = getattr(os, "fdatasync", os.fsync)
+
+
 class PartFile:
     """The temporary file a download writes, in the destination's directory.
 
@@ -229,7 +234,7 @@ class PartFile:
         """Flush the data to the disk, so that a crash after the rename cannot
         leave a short file under the final name."""
         self._file.flush()
-        os.fsync(self._file.fileno())
+        _datasync(self._file.fileno())
         self._file.close()
 
     def commit(self) -> Path:
