@@ -156,6 +156,8 @@ def parse_create_body(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequest(f"body: not valid JSON ({exc})") from None
+    except RecursionError:  # a few kilobytes of "[[[[": a 400, like any unreadable body
+        raise InvalidRequest("body: JSON nested too deeply") from None
     if not isinstance(body, dict):
         raise InvalidRequest(f"body: expected a JSON object, got {_json_type(body)}")
     for error in _validator().iter_errors(body):

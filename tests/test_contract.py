@@ -1,0 +1,345 @@
+"""Contract: the fake gateway answers as ``openapi.yaml`` says, for every operation.
+
+Schemathesis reads the spec the client is generated from and writes requests
+for all four operations (``generateMusic``, ``generateMusicAlias``,
+``getMusicGeneration``, ``getMusicGenerationAlias``), schema-valid and
+schema-invalid; the fake gateway answers them over loopback, with the bearer
+key, and the answers are checked against the spec.
+
+How the checks are chosen, honestly:
+
+* Upstream documents only the ``200`` answer of each operation. The gateway's
+  ``400`` (validation), ``401`` (no or wrong key) and ``404`` (no such job)
+  are its real behaviour (see shared/upstream/README.md) but are not in the
+  spec, so ``status_code_conformance`` is applied to what the spec can judge:
+  every ``200``. Every other answer is checked against the gateway's own
+  contract instead: the status the situation calls for, and its error body
+  ``{"error": <code>, "reason": <text>}``.
+* A schema-valid create is accepted (``200``, conforming to the spec's
+  schema and content type), unless it breaks a rule the gateway enforces
+  beyond the schema -- Suno's prompt/style/title rules from the upstream
+  documentation, and a model named ``<provider>/<model>`` -- computed here
+  independently of the fake; then it is a ``400 validation_error``.
+* A schema-invalid create is refused with ``400`` (``negative_data_rejection``).
+* Nothing is ever a ``5xx`` (``not_a_server_error``), and every operation
+  refuses a request without the key, or with another one (``401``).
+
+The fake is never loosened to pass: a disagreement is a bug in the fake (or
+in the spec), to be fixed there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import Case
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.core.transport import Response
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from ai_stats_music import MusicJob
+from ai_stats_music.testing import FakeGateway, JobScript, VirtualClock
+
+SPEC: Final = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SCHEMA: Final = schemathesis.openapi.from_path(SPEC)
+CREATE: Final = ["/music/generate", "/music/generations"]
+STATUS: Final = ["/music/generate/{music_id}", "/music/generations/{music_id}"]
+EXAMPLES: Final = 60
+#: Models from the gateway's catalogue (None: the one schemathesis wrote).
+MODELS: Final = [None, "suno/v4.5plus", "elevenlabs/music-v1", "minimax/music-1-5"]
+
+
+def _settings(examples: int = EXAMPLES) -> settings:
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+@pytest.fixture(scope="module")
+def gw() -> Iterator[FakeGateway]:
+    """One served gateway for the module, on a clock that never moves: job states stay put."""
+    with FakeGateway(clock=VirtualClock()).serve() as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+def known_jobs(gw: FakeGateway) -> list[str]:
+    """A job in each state the status operation reports."""
+    scripts = [
+        JobScript(timeline=[("queued", 1e9)]),
+        JobScript(timeline=[("in_progress", 1e9)]),
+        JobScript(timeline=[("rendering", 1e9)]),
+        JobScript(timeline=[], clips=2),
+        JobScript(timeline=[], final="failed"),
+    ]
+    ids = []
+    for script in scripts:
+        gw.script(script)
+        answer = requests.post(
+            f"{gw.base_url}/music/generate",
+            json={"model": "suno/v4.5plus", "prompt": "contract"},
+            headers=gw.auth_headers,
+            timeout=10,
+        )
+        ids.append(answer.json()["id"])
+    return ids
+
+
+def _call(case: Case[Any], gw: FakeGateway) -> Response:
+    return case.call(base_url=gw.base_url, headers=gw.auth_headers)
+
+
+def _header(response: Response | requests.Response, name: str) -> str:
+    if isinstance(response, requests.Response):
+        return response.headers.get(name, "")
+    values = {k.lower(): v for k, v in response.headers.items()}.get(name, [""])
+    return values[0]
+
+
+def _error_body(response: Response | requests.Response, code: str) -> str:
+    """The gateway's error answer: JSON ``{"error": code, "reason": text}``; the reason."""
+    assert _header(response, "content-type").startswith("application/json")
+    body = response.json()
+    assert body["error"] == code, body
+    reason = body["reason"]
+    assert isinstance(reason, str)
+    assert reason
+    return reason
+
+
+def _present(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _gateway_rule_broken(body: dict[str, Any]) -> str | None:
+    """Which of the gateway's rules beyond the schema ``body`` breaks, if any.
+
+    Written from shared/upstream/README.md, not from the fake's code.
+    """
+    provider, slash, name = body["model"].partition("/")
+    if not (slash and provider.strip() and name.strip()):
+        return "model"
+    if provider != "suno":
+        return None
+    suno = body.get("suno") if isinstance(body.get("suno"), dict) else {}
+    assert isinstance(suno, dict)
+    has_prompt = _present(suno.get("prompt")) or _present(body.get("prompt"))
+    if not suno.get("customMode", False):
+        return None if has_prompt else "prompt"
+    if not (_present(suno.get("style")) and _present(suno.get("title"))):
+        return "style/title"
+    if not suno.get("instrumental", False) and not has_prompt:
+        return "prompt"
+    return None
+
+
+def test_the_spec_has_the_four_operations_tested_here() -> None:
+    operations = set()
+    for result in SCHEMA.get_all_operations():
+        assert isinstance(result, Ok), result
+        operations.add((result.ok().path, result.ok().method.upper()))
+    assert operations == {(p, "POST") for p in CREATE} | {(p, "GET") for p in STATUS}
+
+
+@pytest.mark.parametrize("path", CREATE)
+def test_a_schema_valid_create_is_accepted_unless_a_gateway_rule_refuses_it(
+    gw: FakeGateway, path: str
+) -> None:
+    operation = SCHEMA[path]["POST"]
+    seen = {"accepted": 0, "refused": 0}
+
+    @_settings()
+    @given(case=operation.as_strategy(GenerationMode.POSITIVE), model=st.sampled_from(MODELS))
+    def run(case: Case[Any], model: str | None) -> None:
+        assert isinstance(case.body, dict)
+        if model is not None:  # a catalogue model now and then: more cases get past it
+            case.body["model"] = model
+        response = _call(case, gw)
+        not_a_server_error_only(case, response)
+        broken = _gateway_rule_broken(case.body)
+        if broken is None:
+            assert response.status_code == 200, (response.status_code, response.text)
+            case.validate_response(
+                response,
+                checks=[
+                    not_a_server_error,
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
+            )
+            job = MusicJob.from_dict(response.json())  # and the client reads it
+            assert job.status in ("queued", "in_progress")
+            seen["accepted"] += 1
+        else:
+            assert response.status_code == 400, (broken, response.text)
+            _error_body(response, "validation_error")
+            seen["refused"] += 1
+
+    run()
+    assert seen["accepted"] >= EXAMPLES // 3
+    assert seen["refused"] > 0  # the rules beyond the schema were met, and held
+
+
+@pytest.mark.parametrize("path", CREATE)
+def test_a_schema_invalid_create_is_refused_with_400(gw: FakeGateway, path: str) -> None:
+    operation = SCHEMA[path]["POST"]
+    created = gw.jobs_created
+    seen = 0
+    refused_bodies = 0
+    accepted = 0
+
+    @_settings()
+    @given(case=operation.as_strategy(GenerationMode.NEGATIVE))
+    def run(case: Case[Any]) -> None:
+        nonlocal seen, refused_bodies, accepted
+        seen += 1
+        response = _call(case, gw)
+        case.validate_response(response, checks=[not_a_server_error, negative_data_rejection])
+        if response.request.headers.get("Authorization") != gw.auth_headers["Authorization"]:
+            # Negative cases may break the security scheme too: no key, no entry.
+            assert response.status_code == 401, response.text
+            return
+        # negative_data_rejection is the verdict: it knows which mutations a
+        # server may ignore (an unknown query parameter, say).
+        if response.status_code == 400:
+            _error_body(response, "validation_error")
+            refused_bodies += 1
+        else:
+            assert response.status_code in (200, 413), (case.body, response.text)
+            accepted += response.status_code == 200
+
+    run()
+    assert seen >= EXAMPLES // 2
+    assert refused_bodies >= EXAMPLES // 3  # most cases reached the body's validation
+    assert gw.jobs_created - created == accepted  # no refused request made a job
+
+
+@pytest.mark.parametrize("path", STATUS)
+def test_the_status_of_a_job_conforms_to_the_spec(
+    gw: FakeGateway, known_jobs: list[str], path: str
+) -> None:
+    operation = SCHEMA[path]["GET"]
+    statuses: set[str] = set()
+
+    @_settings(examples=20)
+    @given(
+        case=st.sampled_from(known_jobs).flatmap(
+            lambda job_id: operation.as_strategy(path_parameters={"music_id": job_id})
+        )
+    )
+    def run(case: Case[Any]) -> None:
+        response = _call(case, gw)
+        assert response.status_code == 200, response.text
+        case.validate_response(
+            response,
+            checks=[
+                not_a_server_error,
+                status_code_conformance,
+                content_type_conformance,
+                response_schema_conformance,
+            ],
+        )
+        job = MusicJob.from_dict(response.json())
+        assert job.id == case.path_parameters["music_id"]
+        statuses.add(str(job.status))
+
+    run()
+    assert statuses == {"queued", "in_progress", "rendering", "completed", "failed"}
+
+
+@pytest.mark.parametrize("path", STATUS)
+def test_the_status_of_any_id_is_the_job_or_not_found(gw: FakeGateway, path: str) -> None:
+    operation = SCHEMA[path]["GET"]
+    codes: set[int] = set()
+
+    @_settings()
+    @given(case=operation.as_strategy(GenerationMode.POSITIVE))
+    def run(case: Case[Any]) -> None:
+        response = _call(case, gw)
+        case.validate_response(response, checks=[not_a_server_error])
+        codes.add(response.status_code)
+        if response.status_code == 200:
+            case.validate_response(
+                response, checks=[status_code_conformance, response_schema_conformance]
+            )
+        elif response.status_code == 404:
+            _error_body(response, "not_found")
+        else:
+            # An id that a URL resolves away (".", "..") or that decodes to a
+            # slash names another path: the router's answer for it, never a job.
+            music_id = str(case.path_parameters["music_id"])
+            assert response.status_code in (307, 405), (music_id, response.status_code)
+            assert music_id in (".", "..") or "/" in music_id or "%2F" in music_id.upper()
+
+    run()
+    assert 404 in codes
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [(p, "POST") for p in CREATE] + [(p, "GET") for p in STATUS]
+)
+@pytest.mark.parametrize("auth", [None, "Bearer sk-not-the-key", "Basic c2s6eA==", "Bearer"])
+def test_every_operation_refuses_a_request_without_the_key(
+    gw: FakeGateway, known_jobs: list[str], path: str, method: str, auth: str | None
+) -> None:
+    operation = SCHEMA[path][method]
+    if method == "GET":
+        case = operation.Case(path_parameters={"music_id": known_jobs[0]})
+    else:
+        case = operation.Case(body={"model": "suno/v4.5plus", "prompt": "x"})
+    headers = {} if auth is None else {"Authorization": auth}
+    created = gw.jobs_created
+    response = case.call(base_url=gw.base_url, headers=headers)
+    assert response.status_code == 401
+    assert _header(response, "www-authenticate").lower().startswith("bearer")
+    _error_body(response, "unauthorized")
+    assert gw.jobs_created == created
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,
+        b'{"model": "suno/v4.5plus", "prompt": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"model": "suno/v4.5plus", "prompt": "x", "provider": ' + b'{"a":' * 50_000 + b"}",
+        b"\xff\xfe not utf-8",
+        b'{"model": "suno/v4.5plus", "prompt": NaN}',
+        b"",
+    ],
+    ids=["deep-array", "deep-prompt", "deep-provider", "not-utf8", "nan", "empty"],
+)
+def test_a_body_the_schema_cannot_even_read_is_a_400_not_a_500(
+    gw: FakeGateway, body: bytes
+) -> None:
+    response = requests.post(
+        f"{gw.base_url}/music/generate",
+        data=body,
+        headers={**gw.auth_headers, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 400, response.text[:200]
+    _error_body(response, "validation_error")
+
+
+def not_a_server_error_only(case: Case[Any], response: Response) -> None:
+    """The one check every answer must pass, before the status is even looked at."""
+    case.validate_response(response, checks=[not_a_server_error])
