@@ -158,11 +158,6 @@ DOWNGRADES: Final = [
 
 
 @pytest.mark.parametrize("location", DOWNGRADES[:2])
-@pytest.mark.xfail(
-    strict=True,
-    reason="_download.Plan.redirected follows https -> http (a downgrade: the audio and "
-    "a signed URL's next hop travel in clear); fix proposed in the reliability report",
-)
 def test_a_redirect_from_https_down_to_http_is_refused(location: str, tmp_path: Path) -> None:
     cdn = Cdn(
         {

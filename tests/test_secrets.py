@@ -354,15 +354,9 @@ def test_the_command_line_never_prints_the_key(
     _check_logs(debug_logs)
 
 
-# -- where the client does not hold the key's secrecy yet ---------------------------------
+# -- errors built from what the server said about a job ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MusicJobFailed / MusicJobTimeout quote the server's job error and status "
-    "unscrubbed: they are built in _polling, which has no key (fix: the clients scrub "
-    "the errors their waits raise, see the reliability report)",
-)
 def test_a_job_whose_error_or_status_echoes_the_key_does_not_leak_it(
     gw: FakeGateway, clock: VirtualClock
 ) -> None:

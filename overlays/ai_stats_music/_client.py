@@ -6,6 +6,7 @@ retries) and ``_polling`` (waiting): the logic is written once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
@@ -17,6 +18,7 @@ from collections.abc import (
     Callable,
     Generator,
     Iterable,
+    Iterator,
     Mapping,
 )
 from pathlib import Path
@@ -44,7 +46,7 @@ from ._core import (
     status_kwargs,
     transport_error,
 )
-from ._errors import APIError, MalformedResponseError, status_error
+from ._errors import AIStatsError, APIError, MalformedResponseError, status_error
 from ._models import MusicClip, MusicJob
 from ._options import CreateParams, build_request
 from ._polling import (
@@ -226,6 +228,16 @@ class _BaseClient:
         if not isinstance(timeout, _NotGiven) and timeout != policy.timeout:
             policy = attrs.evolve(policy, timeout=timeout)
         return policy
+
+    @contextlib.contextmanager
+    def _scrubbing(self) -> Iterator[None]:
+        """Take the key out of any error a wait raises: a job's error text or an
+        unknown status comes from the server, which may echo what it was sent."""
+        try:
+            yield
+        except AIStatsError as exc:
+            scrub(exc, self._api_key)
+            raise
 
     def _parse_created(self, response: httpx.Response) -> MusicJob:
         job = parse_job(response)
@@ -425,7 +437,8 @@ class MusicClient(_BaseClient):
         (401, 403, 404...) that ended the wait, each carrying ``job_id``;
         transient failures are retried until the deadline.
         """
-        return wait_sync(self._poll_once, **self._wait_args(job, poll, timeout, on_update))
+        with self._scrubbing():
+            return wait_sync(self._poll_once, **self._wait_args(job, poll, timeout, on_update))
 
     def create_and_wait(
         self,
@@ -441,10 +454,11 @@ class MusicClient(_BaseClient):
         a job that was paid for is never lost: wait for it again with that id.
         """
         created = self.create(**params)
-        return wait_sync(
-            self._poll_once,
-            **self._wait_args(created, poll, timeout, on_update, just_created=True),
-        )
+        with self._scrubbing():
+            return wait_sync(
+                self._poll_once,
+                **self._wait_args(created, poll, timeout, on_update, just_created=True),
+            )
 
     def wait_many(
         self,
@@ -467,7 +481,7 @@ class MusicClient(_BaseClient):
         jobs = list(jobs)
         for job in jobs:
             job_id_of(job)
-        return wait_many_sync(
+        results = wait_many_sync(
             self._poll_once,
             jobs,
             policy=self._policy(poll, timeout),
@@ -475,6 +489,16 @@ class MusicClient(_BaseClient):
             on_update=on_update,
             rng=self._rng,
         )
+        return self._scrubbed_results(results)
+
+    def _scrubbed_results(
+        self, results: Generator[WaitResult, None, None]
+    ) -> Generator[WaitResult, None, None]:
+        with contextlib.closing(results):
+            for result in results:
+                if result.error is not None:
+                    scrub(result.error, self._api_key)
+                yield result
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -627,7 +651,10 @@ class AsyncMusicClient(_BaseClient):
         Cancelling the awaiting task stops the wait at once and raises
         ``CancelledError``.
         """
-        return await wait_async(self._poll_once, **self._wait_args(job, poll, timeout, on_update))
+        with self._scrubbing():
+            return await wait_async(
+                self._poll_once, **self._wait_args(job, poll, timeout, on_update)
+            )
 
     async def create_and_wait(
         self,
@@ -639,10 +666,11 @@ class AsyncMusicClient(_BaseClient):
     ) -> MusicJob:
         """:meth:`create`, then :meth:`wait` (see :meth:`MusicClient.create_and_wait`)."""
         created = await self.create(**params)
-        return await wait_async(
-            self._poll_once,
-            **self._wait_args(created, poll, timeout, on_update, just_created=True),
-        )
+        with self._scrubbing():
+            return await wait_async(
+                self._poll_once,
+                **self._wait_args(created, poll, timeout, on_update, just_created=True),
+            )
 
     def wait_many(
         self,
@@ -665,7 +693,7 @@ class AsyncMusicClient(_BaseClient):
         jobs = list(jobs)
         for job in jobs:
             job_id_of(job)  # refuse a bad id here, before any wait starts
-        return wait_many_async(
+        results = wait_many_async(
             self._poll_once,
             jobs,
             policy=self._policy(poll, timeout),
@@ -675,6 +703,16 @@ class AsyncMusicClient(_BaseClient):
             sleep=self._sleep,
             rng=self._rng,
         )
+        return self._scrubbed_results(results)
+
+    async def _scrubbed_results(
+        self, results: AsyncGenerator[WaitResult, None]
+    ) -> AsyncGenerator[WaitResult, None]:
+        async with contextlib.aclosing(results):
+            async for result in results:
+                if result.error is not None:
+                    scrub(result.error, self._api_key)
+                yield result
 
     async def aclose(self) -> None:
         """Close the connection pools (not one passed in as ``http_client``)."""

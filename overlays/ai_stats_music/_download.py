@@ -302,8 +302,8 @@ class Plan:
     def redirected(self, response: httpx.Response) -> bool:
         """True when ``response`` redirects: :attr:`url` is then the next one to get.
 
-        Only to http(s) URLs, at most ``max_redirects`` times; anything else is a
-        :class:`DownloadError`.
+        Only to http(s) URLs, never from https down to http, at most
+        ``max_redirects`` times; anything else is a :class:`DownloadError`.
         """
         if response.status_code not in _REDIRECTS:
             return False
@@ -318,6 +318,12 @@ class Plan:
             what = f"{target.scheme}:" if target.scheme else "a URL without a host"
             raise self._error(
                 f"refused a redirect to {what} (only http(s) redirects are followed)", response
+            )
+        if response.url.scheme == "https" and target.scheme == "http":
+            raise self._error(
+                "refused a redirect from https down to plain http (the audio, and a signed "
+                "URL's next hop, would travel in clear)",
+                response,
             )
         if self.redirects >= self._max_redirects:
             raise self._error(f"more than {self._max_redirects} redirects", response)
