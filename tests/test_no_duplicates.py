@@ -148,6 +148,7 @@ def test_at_most_one_job_per_create_call_under_random_faults(fake_clock: Virtual
                 outcomes["none"] += 1
             gw.clear_faults()
         assert gw.jobs_created == outcomes["job"] + outcomes["may_exist_made"]
+    print(f"\n200 create calls under random faults: {outcomes}")  # the README's figures (-s)
     # Both kinds of "may exist" were seen; no error hid a job.
     assert outcomes["may_exist_made"] > 0, outcomes
     assert outcomes["may_exist_not_made"] > 0, outcomes
