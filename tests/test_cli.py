@@ -469,3 +469,21 @@ def test_the_demo_without_the_testing_extra_says_how_to_install_it(tmp_path: Pat
     assert result.returncode == 5
     assert "pip install 'ai-stats-music[testing]'" in one_error_line(result)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_live_line_never_shows_the_key(
+    fake_gateway: FakeGateway, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai_stats_music import MusicClient
+    from ai_stats_music.testing import Fault
+
+    with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
+        job_id = c.create(model="suno/v4.5plus", prompt="x").id
+    fake_gateway.inject(Fault.unknown_status(f"echo {fake_gateway.api_key}"), on="status", times=3)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("TERM", "xterm")
+    result = run("wait", job_id, gw=fake_gateway)
+    assert result.returncode == 0, terminal.getvalue()
+    assert "echo" in terminal.getvalue()  # the status was drawn
+    assert fake_gateway.api_key not in terminal.getvalue()

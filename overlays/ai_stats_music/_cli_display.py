@@ -147,7 +147,7 @@ class Console:
     # -- the live line --------------------------------------------------------------------
 
     def _draw(self, text: str) -> None:
-        self.stderr.write(_ERASE + text)
+        self.stderr.write(_ERASE + self._redact(text))
         self.stderr.flush()
         self._line_open = True
 
