@@ -95,10 +95,10 @@ def verdict(last: Version, new: Version, breaking: Sequence[str]) -> str | None:
         return f"version {new} does not come after {last}, the last release: raise {VERSION_FILE}"
     need = required_bump(last, breaking=bool(breaking))
     if _RANK[got] < _RANK[need]:
-        rule = "before 1.0, a minor release" if last.major == 0 else "from 1.0 on, a major release"
+        when = "before 1.0" if last.major == 0 else "from 1.0 on"
         return (
-            f"{len(breaking)} breaking change(s) since {last}: {rule} at least may break, "
-            f"and {last} -> {new} is a {got} release; raise {VERSION_FILE} "
+            f"{len(breaking)} breaking change(s) since {last} need a {need} release ({when}), "
+            f"and {last} -> {new} is a {got} one; raise {VERSION_FILE} "
             "(or make the changes compatible)"
         )
     return None
