@@ -1,13 +1,18 @@
 """Every workflow of the project, as a nox session.
 
 nox -s demo            the main job: the whole flow against the embedded fake gateway
-nox -s tests           the test suite (what CI runs last)
+nox -s tests-3.11      the whole test suite on the reference interpreter (what CI runs last)
+nox -s tests-3.12 tests-3.13 -- -m "not slow"
+                       the fast suite on the other supported interpreters (CI runs these too)
+nox -s tests_lowest    the fast suite with the lowest dependency versions pyproject.toml declares
 nox -s generate        regenerate generated/ai_stats_gateway from openapi.yaml
 nox -s check_generated fail (with a diff) when generated/ drifts from the spec
 nox -s surface         rewrite tests/surface/*.txt, the reviewed snapshot of the public API
 nox -s breaking        list breaking changes since a git ref (`-- REF --allow`)
 nox -s vendor -- DEST  copy both packages under DEST, for use without installing
 nox -s bench           the benchmarks (minutes; not a default session): bench/results/
+nox -s docs            the documentation site (mkdocs --strict) into site/
+nox -s release_check   before tagging: sdist and wheel build, metadata check, version bump vs breaks
 nox -s lint typecheck build
 """
 
@@ -23,9 +28,19 @@ import tempfile
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+# The interpreters pyproject.toml's classifiers promise. The first is the
+# reference: the README's test command and CI's whole-suite run use it; the
+# others run the fast suite in CI (README, "Try it: two commands").
+PYTHONS = ["3.11", "3.12", "3.13"]
+REFERENCE_PYTHON = PYTHONS[0]
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["check_generated", "lint", "typecheck", "tests"]
+# `nox` alone: the checks and the whole suite on the reference interpreter, not
+# the matrix (a missing 3.12 or 3.13 would be skipped without a word).
+nox.options.sessions = ["check_generated", "lint", "typecheck", f"tests-{REFERENCE_PYTHON}"]
 nox.options.reuse_existing_virtualenvs = False
 
 ROOT = Path(__file__).parent
@@ -157,7 +172,7 @@ def check_generated(session: nox.Session) -> None:
     session.log("generated/ is up to date with the spec")
 
 
-LINT_PATHS = ["overlays", "tests", "noxfile.py"]
+LINT_PATHS = ["overlays", "tests", "tools", "noxfile.py"]
 
 
 @nox.session
@@ -171,31 +186,136 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the overlay, the tests and bench/ (generated code is not reported)."""
+    """mypy --strict on the overlay, tests, tools/ and bench/ (generated code is not reported)."""
     session.install("-e", ".[testing]", *_group("typecheck"), *_group("test"), *_group("surface"))
-    session.run("mypy", "overlays/ai_stats_music", "tests", "bench")
+    session.run("mypy", "overlays/ai_stats_music", "tests", "tools", "bench")
 
 
-@nox.session
+# What the suite needs beside the package: the generator and ruff run in the
+# generation tests, nox in the vendoring and drill tests.
+def _test_tools() -> list[str]:
+    return [*_group("test"), *_group("surface"), GENERATOR, RUFF, "nox"]
+
+
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite. Extra arguments go to pytest (`nox -s tests -- -k wait`)."""
-    session.install("-e", ".[testing]", *_group("test"), *_group("surface"), GENERATOR, RUFF, "nox")
-    session.run(
-        "pytest",
-        *session.posargs,
-        env={"PYTHONDONTWRITEBYTECODE": "1"},
+    """The test suite on one interpreter. Extra arguments go to pytest (`-- -m "not slow"`).
+
+    `nox -s tests-3.11` is the README's test command (the whole suite); CI adds
+    the fast suite on 3.12 and 3.13. Without CI=true, nox skips an interpreter
+    it cannot find; .ci/run puts pyenv's on PATH so that none is skipped there.
+    """
+    session.install("-e", ".[testing]", *_test_tools())
+    session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def _floors() -> dict[str, Version]:
+    """The lowest version each runtime dependency and the testing extra declare.
+
+    Every one of them must have a ``>=`` floor: a dependency without one could
+    not be tested at its lowest, so it is refused here.
+    """
+    project = PYPROJECT["project"]
+    floors = {}
+    for text in [*project["dependencies"], *project["optional-dependencies"]["testing"]]:
+        req = Requirement(text)
+        lows = [Version(s.version) for s in req.specifier if s.operator in (">=", "==")]
+        if not lows:
+            raise ValueError(f"pyproject.toml: {text!r} declares no floor (>=) to test")
+        floors[req.name] = max(lows)
+    return floors
+
+
+@nox.session(python=REFERENCE_PYTHON, venv_backend="uv")
+def tests_lowest(session: nox.Session) -> None:
+    """The fast suite with the lowest versions pyproject.toml declares.
+
+    `uv pip install --resolution lowest-direct` puts each runtime dependency
+    and each of the testing extra at its floor (their own dependencies
+    resolve as usual); the session fails unless every floor is what got
+    installed. The test tools come after, constrained to what is installed,
+    so they cannot lift a dependency off its floor. Extra arguments go to
+    pytest in place of `-m "not slow"`.
+    """
+    session.install("--resolution", "lowest-direct", "-e", ".[testing]")
+    floors = _floors()
+    installed = json.loads(
+        session.run(
+            "python",
+            "-c",
+            "import importlib.metadata as m, json, sys;"
+            "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))",
+            *floors,
+            silent=True,
+        )
+        or "{}"
     )
+    off = {n: installed.get(n) for n, low in floors.items() if Version(installed[n]) != low}
+    if off:
+        session.error(f"not at the declared floor: {off} (floors: {floors})")
+    session.log("at the declared floors: " + ", ".join(f"{n}=={v}" for n, v in installed.items()))
+    frozen = session.run("uv", "pip", "freeze", silent=True, external=True) or ""
+    pins = [line for line in frozen.splitlines() if "==" in line and not line.startswith("-e")]
+    with tempfile.TemporaryDirectory(prefix="ai-stats-lowest-") as tmp:
+        constraints = Path(tmp) / "constraints.txt"
+        constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
+        session.install("-c", str(constraints), *_test_tools())
+    args = session.posargs or ["-m", "not slow"]
+    session.run("pytest", *args, env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def _build_into(session: nox.Session, outdir: Path) -> list[Path]:
+    """Build the sdist and the wheel into ``outdir`` (emptied first); their paths."""
+    # build[uv]: `--installer uv` must not depend on a uv that happens to be on PATH.
+    session.install("build[uv]")
+    shutil.rmtree(outdir, ignore_errors=True)
+    session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(outdir), str(ROOT))
+    built = sorted(outdir.iterdir())
+    for path in built:
+        session.log(f"built {path.name} ({path.stat().st_size} bytes)")
+    return built
 
 
 @nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and the wheel into dist/."""
-    # build[uv]: `--installer uv` must not depend on a uv that happens to be on PATH.
-    session.install("build[uv]")
-    shutil.rmtree(ROOT / "dist", ignore_errors=True)
-    session.run("python", "-m", "build", "--installer", "uv", "--outdir", "dist", str(ROOT))
-    for path in sorted((ROOT / "dist").iterdir()):
-        session.log(f"built {path.name} ({path.stat().st_size} bytes)")
+    _build_into(session, ROOT / "dist")
+
+
+@nox.session
+def release_check(session: nox.Session) -> None:
+    """Run before tagging a release: is what would be released fit to be?
+
+    Builds the sdist and the wheel (into a temporary directory, so dist/ is
+    left alone), checks their metadata with `twine check --strict` (the README
+    renders as the PyPI page), and fails when the public surface has breaking
+    changes since the last tag while _version.py was not raised accordingly
+    (tools/release.py; README, "Versioning"). With no tag yet there is nothing
+    to compare with: it says so and passes.
+    """
+    session.install("twine", *_group("surface"), "packaging")
+    with tempfile.TemporaryDirectory(prefix="ai-stats-release-") as tmp:
+        built = _build_into(session, Path(tmp))
+        session.run("twine", "check", "--strict", *map(str, built))
+    session.run("python", "-m", "tools.release", "check", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/: mkdocs --strict, so a warning fails.
+
+    The API reference is rendered by mkdocstrings from the source's
+    docstrings (read by griffe, nothing imported); `-- serve` serves it instead.
+    """
+    # mkdocstrings formats the signatures with ruff (the lint session's pin).
+    session.install(*_group("docs"), RUFF)
+    # Material's notice about MkDocs 2 is news, not a problem of this site.
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", "--strict", *session.posargs[1:], env=env)
+        return
+    shutil.rmtree(ROOT / "site", ignore_errors=True)
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), env=env)
 
 
 @nox.session
