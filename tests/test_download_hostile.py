@@ -141,7 +141,7 @@ def test_a_chain_across_https_hosts_is_followed_without_credentials(tmp_path: Pa
         }
     )
     with _through(cdn) as http:
-        path = download_sync(http, "https://cdn.example/a.wav?sig=1", tmp_path, timeout=5)
+        path = download_sync(lambda: http, "https://cdn.example/a.wav?sig=1", tmp_path, timeout=5)
     assert path == tmp_path / "final.wav"
     assert path.read_bytes() == WAV
     assert [r.url.host for r in cdn.seen] == ["cdn.example", "edge-1.example", "edge-2.example"]
@@ -166,7 +166,7 @@ def test_a_redirect_from_https_down_to_http_is_refused(location: str, tmp_path: 
         }
     )
     with _through(cdn) as http, pytest.raises(DownloadError):
-        download_sync(http, "https://cdn.example/a.wav", tmp_path, timeout=5)
+        download_sync(lambda: http, "https://cdn.example/a.wav", tmp_path, timeout=5)
     assert os.listdir(tmp_path) == []
     assert len(cdn.seen) == 1
 
@@ -179,7 +179,7 @@ def test_a_scheme_relative_redirect_stays_on_https(tmp_path: Path) -> None:
         }
     )
     with _through(cdn) as http:
-        path = download_sync(http, "https://cdn.example/a.wav", tmp_path, timeout=5)
+        path = download_sync(lambda: http, "https://cdn.example/a.wav", tmp_path, timeout=5)
     assert path.read_bytes() == WAV
     assert cdn.seen[-1].url.scheme == "https"
 
@@ -195,5 +195,5 @@ async def test_the_async_driver_treats_chains_alike(tmp_path: Path) -> None:
         transport=httpx.MockTransport(cdn), follow_redirects=False
     ) as http:
         with pytest.raises(DownloadError, match="refused a redirect"):
-            await download_async(http, "https://cdn.example/a.wav", tmp_path, timeout=5)
+            await download_async(lambda: http, "https://cdn.example/a.wav", tmp_path, timeout=5)
     assert os.listdir(tmp_path) == []
