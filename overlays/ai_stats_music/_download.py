@@ -553,7 +553,7 @@ class Plan:
         except BaseException:
             part.discard()
             raise
-        self.expected = len(data)
+        self.expected = self.received = len(data)
         return part
 
     def report_inline(self) -> None:
@@ -565,8 +565,6 @@ class Plan:
     def commit(self, part: PartFile) -> Path:
         """Rename ``part`` into place, unless something other than a regular file
         appeared there meanwhile."""
-        if self.inline is not None:
-            self.received = self.expected or 0
         _check_replaceable(part.target, named=self._named)
         return part.commit()
 
