@@ -203,12 +203,14 @@ def _url_stem(url: httpx.URL) -> str:
     return posixpath.splitext(posixpath.basename(unquote(url.path)))[0]
 
 
-def _stem_for(clip: MusicClip | None, job_id: str | None, url: httpx.URL | None) -> str:
-    """The clip's title, else its id, else the job's id, else the clip's index,
+def _stem_for(
+    title: str | None, clip: MusicClip | None, job_id: str | None, url: httpx.URL | None
+) -> str:
+    """The title, else the clip's id, else the job's id, else the clip's index,
     else the URL's file name, made safe; else ``audio``."""
-    candidates: list[str] = []
+    candidates: list[str] = [title or ""]
     if clip is not None:
-        candidates += [clip.title or "", clip.id or ""]
+        candidates.append(clip.id or "")
     if job_id:
         candidates.append(job_id)
     if clip is not None and clip.index is not None:
@@ -221,7 +223,8 @@ def _stem_for(clip: MusicClip | None, job_id: str | None, url: httpx.URL | None)
 def filename_for(clip: MusicClip | None, url: httpx.URL, content_type: str | None) -> str:
     """The name of a clip's file in a directory: its title, else its id, else its
     index (else the URL's file name), made safe, plus the extension."""
-    return _stem_for(clip, None, url) + extension_for(url, content_type)
+    title = None if clip is None else clip.title
+    return _stem_for(title, clip, None, url) + extension_for(url, content_type)
 
 
 class NameBook:
@@ -265,6 +268,8 @@ def _inside(directory: Path, name: str) -> Path:
 
 
 def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a regular file"
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -526,7 +531,10 @@ class Plan:
         else:
             assert self._directory is not None
             audio = self.audio
-            stem = _stem_for(self.clip, None if audio is None else audio.job_id, self._url)
+            if audio is None:
+                stem = _stem_for(None, None, None, self._url)
+            else:
+                stem = _stem_for(audio.title, audio.clip, audio.job_id, self._url)
             extension = extension_for(
                 self._url, content_type, None if audio is None else audio.content_type
             )
