@@ -199,7 +199,7 @@ def test_the_cost_is_read_from_usage_or_from_the_top_level() -> None:
 
 
 def test_the_context_takes_no_part_in_equality_or_the_round_trip() -> None:
-    data = {"id": "req_1", "status": "completed", "output": [], "model": None}
+    data: dict[str, Any] = {"id": "req_1", "status": "completed", "output": [], "model": None}
     plain = MusicJob.from_dict(data)
     told = MusicJob.from_dict(data, context=JobContext(requested_format="wav"))
     assert told.context.requested_format == "wav"
