@@ -24,6 +24,7 @@ example database: CI runs the same cases every time.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 from collections.abc import Callable
@@ -122,13 +123,27 @@ def _either(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return good | good | JSON_VALUES
 
 
+# Inline audio of any quality: base64 (valid or not), data: URIs (true or lying), or anything.
+_AUDIO_TEXT: Final = (
+    st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode())
+    | st.sampled_from(["", "AQIDBA==", "not base64", "data:audio/wav;base64,UklGRg==", "data:,x"])
+    | st.builds(lambda t, b: f"data:{t};base64,{b}", _TEXT, st.text("AQIDBA=", max_size=12))
+    | _TEXT
+)
+_COST: Final = {
+    "cost_nanos": _either(st.integers(0, 10**12)),
+    "cost_cents": _either(st.floats(0, 10**6) | st.integers(0, 10**6)),
+    "currency": _either(st.just("USD")),
+    "pricing_lines": _either(st.lists(JSON_VALUES, max_size=3)),
+}
 _STATUS: Final = st.sampled_from(["queued", "in_progress", "completed", "failed", "rendering", ""])
 CLIPS: Final = st.fixed_dictionaries(
     {},
     optional={
         "index": _either(st.integers(0, 9)),
         "id": _either(st.text(max_size=12)),
-        "audio_url": _either(st.just("https://cdn.example/a.mp3")),
+        "audio_url": _either(st.just("https://cdn.example/a.mp3") | _AUDIO_TEXT),
+        "audio_base64": _either(_AUDIO_TEXT),
         "stream_audio_url": _either(st.just("https://cdn.example/s.mp3")),
         "image_url": _either(st.just("https://cdn.example/i.png")),
         "title": _either(_TEXT | _HUGE),
@@ -143,6 +158,10 @@ USAGE: Final = st.fixed_dictionaries(
         "requests": _either(st.integers(0, 5)),
         "output_audio_count": _either(st.integers(0, 5)),
         "output_audio_seconds": _either(st.floats(0, 600)),
+        "input_tokens": _either(st.integers(0, 10**6)),
+        "output_tokens": _either(st.integers(0, 10**6)),
+        "total_tokens": _either(st.integers(0, 10**6)),
+        **_COST,
         "cost": JSON_VALUES,
     },
 )
@@ -155,6 +174,10 @@ _JOB_FIELDS: Final = st.fixed_dictionaries(
         "provider": _either(st.sampled_from(["suno", "elevenlabs", "minimax"])),
         "model": _either(st.just("V4_5PLUS")),
         "nativeResponseId": _either(st.just(JOB_ID)),
+        "audio_url": _either(st.just("https://cdn.example/top.mp3") | _AUDIO_TEXT),
+        "audio_base64": _either(_AUDIO_TEXT),
+        "result": JSON_VALUES,
+        **_COST,
         "output": _either(st.lists(CLIPS | JSON_VALUES, max_size=3)),
         "usage": _either(USAGE),
         "error": _either(
@@ -291,6 +314,19 @@ def _check_job(job: MusicJob, body: bytes) -> None:
     assert isinstance(job.status, str)
     assert all(c.__class__.__name__ == "MusicClip" for c in job.output)
     repr(job)
+    # The audio view and the cost of any accepted answer: listed without raising,
+    # each audio decoded to bytes or refused with a typed error naming its field.
+    assert [a.index for a in job.audio] == list(range(len(job.audio)))
+    for audio in job.audio:
+        repr(audio)
+        if audio.is_inline:
+            decoded = _outcome(audio.decode)
+            if isinstance(decoded, AIStatsError):
+                assert isinstance(decoded, MalformedResponseError), type(decoded)
+                assert decoded.field == audio.field
+            else:
+                assert decoded
+    job.cost  # noqa: B018 (it must not raise)
     if b"NaN" in body:  # NaN != NaN; everything else must come back as sent
         return
     data = json.loads(body)

@@ -8,6 +8,7 @@ only. Every scenario runs through both clients (the ``fetch`` fixture).
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import socket
@@ -27,8 +28,11 @@ from ai_stats_music import (
     APITimeoutError,
     AsyncMusicClient,
     DownloadError,
+    MalformedResponseError,
+    MusicAudio,
     MusicClient,
     MusicClip,
+    MusicJob,
     NotFoundError,
     ServerError,
 )
@@ -44,7 +48,7 @@ class Fetch(Protocol):
 
     def __call__(
         self,
-        source: MusicClip | str,
+        source: MusicAudio | MusicClip | str,
         dest: Path,
         /,
         *,
@@ -57,7 +61,9 @@ class Fetch(Protocol):
 def fetch(request: pytest.FixtureRequest, client: MusicClient, aclient: AsyncMusicClient) -> Fetch:
     if request.param == "sync":
 
-        async def via_thread(source: MusicClip | str, dest: Path, **kwargs: Any) -> Path:
+        async def via_thread(
+            source: MusicAudio | MusicClip | str, dest: Path, **kwargs: Any
+        ) -> Path:
             return await asyncio.to_thread(client.download, source, dest, **kwargs)
 
         return via_thread
@@ -162,7 +168,6 @@ async def test_one_connection_pool_serves_successive_downloads(
         "ftp://files.example/x.mp3",
         "file:///etc/passwd",
         "/relative/x.mp3",
-        "data:audio/wav;base64,UklGRg==",
         "javascript:alert(1)",
         "http:///no-host.mp3",
     ],
@@ -545,3 +550,229 @@ def test_extension_comes_from_content_type_then_url(
     url: str, content_type: str | None, ext: str
 ) -> None:
     assert extension_for(httpx.URL(url), content_type) == ext
+
+
+# -- inline audio --------------------------------------------------------------------------
+
+WAV_BYTES = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(200)
+MP3_BYTES = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(200)
+OGG_BYTES = b"OggS\x00\x02" + bytes(200)
+FLAC_BYTES = b"fLaC\x00\x00\x00\x22" + bytes(200)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def inline_job(**fields: Any) -> MusicJob:
+    return MusicJob.from_dict({"id": "req_music_1", "status": "completed", **fields})
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (WAV_BYTES, "req_music_1.wav"),
+        (MP3_BYTES, "req_music_1.mp3"),
+        (OGG_BYTES, "req_music_1.ogg"),
+        (FLAC_BYTES, "req_music_1.flac"),
+        (b"\x01\x02\x03\x04", "req_music_1.mp3"),  # the stored ElevenLabs example: unknown
+    ],
+)
+async def test_inline_audio_is_saved_under_the_naming_rules(
+    fetch: Fetch, fake_gateway: FakeGateway, tmp_path: Path, data: bytes, name: str
+) -> None:
+    [audio] = inline_job(audio_base64=b64(data)).audio
+    seen: list[tuple[int, int | None]] = []
+    path = await fetch(audio, tmp_path, progress=lambda d, t: seen.append((d, t)))
+    assert path == tmp_path / name
+    assert path.read_bytes() == data
+    assert listing(tmp_path) == [name]
+    assert seen == [(0, len(data)), (len(data), len(data))]
+    assert fake_gateway.requests_for(origin="audio") == ()  # nothing fetched
+    assert "data" not in audio.__dict__  # saving did not keep the decoded bytes
+
+
+async def test_a_clip_with_inline_audio_and_a_data_uri_string_are_saved(
+    fetch: Fetch, tmp_path: Path
+) -> None:
+    clip = MusicClip(title="Inline", audio_base64=b64(OGG_BYTES))
+    assert (await fetch(clip, tmp_path)).read_bytes() == OGG_BYTES
+    assert listing(tmp_path) == ["Inline.ogg"]
+    dest = tmp_path / "exact.bin"
+    assert await fetch("data:audio/flac;base64," + b64(FLAC_BYTES), dest) == dest
+    assert dest.read_bytes() == FLAC_BYTES
+
+
+async def test_the_requested_format_names_an_unknown_inline_audio(
+    fetch: Fetch, tmp_path: Path
+) -> None:
+    job = inline_job(audio_base64="AQIDBA==").with_context(requested_format="wav")
+    assert (await fetch(job.audio[0], tmp_path)).name == "req_music_1.wav"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "data:audio/mpeg;base64,@@not@@",
+        "data:audio/wav;base64," + b64(MP3_BYTES),
+        "data:text/plain;base64," + b64(MP3_BYTES),
+        "data:audio/mpeg",
+    ],
+)
+async def test_lying_inline_audio_is_a_typed_error_and_leaves_no_file(
+    fetch: Fetch, tmp_path: Path, uri: str
+) -> None:
+    dest = tmp_path / "song.mp3"
+    dest.write_bytes(b"the previous take")
+    for source in (inline_job(audio_url=uri).audio[0], uri):
+        with pytest.raises(MalformedResponseError) as info:
+            await fetch(source, dest)
+        assert info.value.field in ("audio_url", "url")
+        with pytest.raises(MalformedResponseError):
+            await fetch(source, tmp_path)
+    assert listing(tmp_path) == ["song.mp3"]
+    assert dest.read_bytes() == b"the previous take"
+
+
+async def test_bad_base64_is_a_typed_error_naming_the_job(fetch: Fetch, tmp_path: Path) -> None:
+    [audio] = inline_job(output=[{"audio_base64": "AQIDBA="}]).audio
+    with pytest.raises(MalformedResponseError) as info:
+        await fetch(audio, tmp_path)
+    assert (info.value.field, info.value.job_id) == ("output[0].audio_base64", "req_music_1")
+    assert listing(tmp_path) == []
+
+
+def test_an_interrupt_while_saving_inline_audio_leaves_nothing(
+    client: MusicClient, tmp_path: Path
+) -> None:
+    [audio] = inline_job(audio_base64=b64(WAV_BYTES)).audio
+
+    def interrupt(done: int, total: int | None) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        client.download(audio, tmp_path, progress=interrupt)
+    assert listing(tmp_path) == []
+
+
+async def test_cancelling_an_inline_save_leaves_nothing(
+    aclient: AsyncMusicClient, tmp_path: Path
+) -> None:
+    [audio] = inline_job(audio_base64=b64(bytes(4 * MiB))).audio
+    task = asyncio.create_task(aclient.download(audio, tmp_path))
+    await asyncio.sleep(0)  # the save is under way in its thread
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert listing(tmp_path) == []
+
+
+# -- download_all --------------------------------------------------------------------------
+
+
+class FetchAll(Protocol):
+    def __call__(
+        self,
+        job: MusicJob,
+        dest: Path,
+        /,
+        *,
+        progress: Callable[[MusicAudio, int, int | None], object] | None = None,
+    ) -> Awaitable[list[Path]]: ...
+
+
+@pytest.fixture(params=["sync", "async"])
+def fetch_all(
+    request: pytest.FixtureRequest, client: MusicClient, aclient: AsyncMusicClient
+) -> FetchAll:
+    if request.param == "sync":
+
+        async def via_thread(job: MusicJob, dest: Path, **kwargs: Any) -> list[Path]:
+            return await asyncio.to_thread(client.download_all, job, dest, **kwargs)
+
+        return via_thread
+    return aclient.download_all
+
+
+LONG = "x" * 130
+
+
+@pytest.mark.parametrize(
+    ("titles", "names"),
+    [
+        (["Song", "Song", "Song"], ["Song.wav", "Song (2).wav", "Song (3).wav"]),
+        (["Song", "Song", "Song (2)"], ["Song.wav", "Song (2).wav", "Song (2) (2).wav"]),
+        (["Song (2)", "Song", "Song"], ["Song (2).wav", "Song.wav", "Song (3).wav"]),
+        (["song", "SONG"], ["song.wav", "SONG (2).wav"]),  # case-insensitive file systems
+        ([LONG + "a", LONG + "b"], ["x" * 120 + ".wav", "x" * 116 + " (2).wav"]),
+    ],
+    ids=["equal", "numbered-title", "numbered-first", "case", "past-the-limit"],
+)
+async def test_every_audio_of_a_job_gets_its_own_name(
+    fetch_all: FetchAll,
+    client: MusicClient,
+    fake_gateway: FakeGateway,
+    tmp_path: Path,
+    titles: list[str],
+    names: list[str],
+) -> None:
+    fake_gateway.script(timeline=[], clips=[Clip(title=t, duration=1) for t in titles])
+    job = client.create_and_wait(model=SUNO, prompt="x")
+    seen: dict[int, int] = {}
+    paths = await fetch_all(job, tmp_path, progress=lambda a, d, t: seen.__setitem__(a.index, d))
+    assert [p.name for p in paths] == names
+    assert listing(tmp_path) == sorted(names)
+    assert all(frames_of(p) == 8000 for p in paths)
+    assert sorted(seen) == list(range(len(titles)))
+    again = await fetch_all(job, tmp_path)  # the same names again: replaced, not added
+    assert again == paths
+    assert listing(tmp_path) == sorted(names)
+
+
+async def test_inline_and_fetched_audio_of_one_job_are_all_saved(
+    fetch_all: FetchAll, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+) -> None:
+    clip = make_clip(client, fake_gateway, Clip(title="Song", duration=1))
+    job = inline_job(
+        output=[clip.to_dict(), {"title": "Song", "audio_base64": b64(WAV_BYTES)}],
+        audio_base64=b64(MP3_BYTES),
+    )
+    paths = await fetch_all(job, tmp_path)
+    assert [p.name for p in paths] == ["Song.wav", "Song (2).wav", "req_music_1.mp3"]
+    assert paths[1].read_bytes() == WAV_BYTES
+    assert paths[2].read_bytes() == MP3_BYTES
+
+
+async def test_a_failure_midway_keeps_what_was_saved_and_says_so(
+    fetch_all: FetchAll, tmp_path: Path
+) -> None:
+    job = inline_job(
+        output=[{"title": "Good", "audio_base64": b64(WAV_BYTES)}, {"audio_base64": "@@"}],
+        audio_base64=b64(MP3_BYTES),
+    )
+    with pytest.raises(MalformedResponseError) as info:
+        await fetch_all(job, tmp_path)
+    assert listing(tmp_path) == ["Good.wav"]  # kept; nothing after the failure
+    assert info.value.job_id == "req_music_1"
+    [note] = info.value.__notes__
+    assert "1 of 3 saved" in note
+    assert str(tmp_path / "Good.wav") in note
+
+
+async def test_download_all_of_a_job_without_audio_is_empty(
+    fetch_all: FetchAll, tmp_path: Path
+) -> None:
+    assert await fetch_all(inline_job(), tmp_path) == []
+    assert listing(tmp_path) == []
+
+
+async def test_download_all_needs_an_existing_directory(
+    fetch_all: FetchAll, tmp_path: Path
+) -> None:
+    job = inline_job(audio_base64=b64(WAV_BYTES))
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        await fetch_all(job, tmp_path / "missing")
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(NotADirectoryError, match="a directory"):
+        await fetch_all(job, tmp_path / "file")
+    assert listing(tmp_path) == ["file"]

@@ -8,11 +8,21 @@ not make the download carry the key), chains across https hosts (followed,
 without credentials), and a redirect from https down to plain http.
 The outcome is always a typed error and nothing at the destination, or the
 whole file.
+
+And hostile destinations (issue 12, items 1-2): FIFOs, sockets, device nodes,
+symlinks (followed when named, refused when a title picked the name),
+directories where a file would go, a trailing separator, missing parents and
+parents that are files, and something put at the destination mid-download.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
+import socket
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -26,6 +36,7 @@ from ai_stats_music import (
     AsyncMusicClient,
     AuthenticationError,
     DownloadError,
+    MusicAudio,
     MusicClient,
     MusicClip,
 )
@@ -141,7 +152,7 @@ def test_a_chain_across_https_hosts_is_followed_without_credentials(tmp_path: Pa
         }
     )
     with _through(cdn) as http:
-        path = download_sync(http, "https://cdn.example/a.wav?sig=1", tmp_path, timeout=5)
+        path = download_sync(lambda: http, "https://cdn.example/a.wav?sig=1", tmp_path, timeout=5)
     assert path == tmp_path / "final.wav"
     assert path.read_bytes() == WAV
     assert [r.url.host for r in cdn.seen] == ["cdn.example", "edge-1.example", "edge-2.example"]
@@ -166,7 +177,7 @@ def test_a_redirect_from_https_down_to_http_is_refused(location: str, tmp_path: 
         }
     )
     with _through(cdn) as http, pytest.raises(DownloadError):
-        download_sync(http, "https://cdn.example/a.wav", tmp_path, timeout=5)
+        download_sync(lambda: http, "https://cdn.example/a.wav", tmp_path, timeout=5)
     assert os.listdir(tmp_path) == []
     assert len(cdn.seen) == 1
 
@@ -179,7 +190,7 @@ def test_a_scheme_relative_redirect_stays_on_https(tmp_path: Path) -> None:
         }
     )
     with _through(cdn) as http:
-        path = download_sync(http, "https://cdn.example/a.wav", tmp_path, timeout=5)
+        path = download_sync(lambda: http, "https://cdn.example/a.wav", tmp_path, timeout=5)
     assert path.read_bytes() == WAV
     assert cdn.seen[-1].url.scheme == "https"
 
@@ -195,5 +206,197 @@ async def test_the_async_driver_treats_chains_alike(tmp_path: Path) -> None:
         transport=httpx.MockTransport(cdn), follow_redirects=False
     ) as http:
         with pytest.raises(DownloadError, match="refused a redirect"):
-            await download_async(http, "https://cdn.example/a.wav", tmp_path, timeout=5)
+            await download_async(lambda: http, "https://cdn.example/a.wav", tmp_path, timeout=5)
     assert os.listdir(tmp_path) == []
+
+
+# -- destinations: only a regular file is ever replaced ------------------------------------
+
+INLINE: Final = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(64)
+
+
+def _audio(title: str = "Song") -> MusicAudio:
+    return MusicAudio(audio_base64=base64.b64encode(INLINE).decode(), title=title)
+
+
+def _no_pool() -> httpx.Client:
+    raise AssertionError("inline audio needs no connection")
+
+
+def _save(dest: str | Path, audio: MusicAudio | None = None) -> Path:
+    """The sync driver on inline audio: no network, the destination rules only."""
+    return download_sync(_no_pool, audio or _audio(), dest, timeout=5)
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+@contextlib.contextmanager
+def _socket(path: Path) -> Iterator[Path]:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    try:
+        yield path
+    finally:
+        sock.close()
+
+
+def _listing(directory: Path) -> list[str]:
+    return sorted(os.listdir(directory))
+
+
+def test_a_fifo_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    fifo = _fifo(tmp_path / "song.wav")
+    with pytest.raises(FileExistsError, match="FIFO"):
+        _save(fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert _listing(tmp_path) == ["song.wav"]
+
+
+def test_a_socket_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    with _socket(tmp_path / "s.wav") as path:
+        with pytest.raises(FileExistsError, match="socket"):
+            _save(path)
+        assert stat.S_ISSOCK(os.lstat(path).st_mode)
+        assert _listing(tmp_path) == ["s.wav"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="os.mknod of a device needs root")
+def test_a_device_node_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    null = os.stat("/dev/null")
+    node = tmp_path / "null"
+    os.mknod(node, stat.S_IFCHR | 0o600, null.st_rdev)
+    with pytest.raises(FileExistsError, match="character device"):
+        _save(node)
+    after = os.lstat(node)
+    assert stat.S_ISCHR(after.st_mode)
+    assert after.st_rdev == null.st_rdev
+    assert _listing(tmp_path) == ["null"]
+
+
+def test_a_symlink_to_a_device_is_refused_and_stays(tmp_path: Path) -> None:
+    link = tmp_path / "out.wav"
+    link.symlink_to("/dev/null")  # only stat()ed: never opened
+    with pytest.raises(FileExistsError, match="character device"):
+        _save(link)
+    assert os.readlink(link) == "/dev/null"
+    assert _listing(tmp_path) == ["out.wav"]
+
+
+def test_a_symlink_stays_a_symlink_and_its_target_gets_the_content(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    target = store / "real.wav"
+    target.write_bytes(b"old")
+    (tmp_path / "hop").symlink_to(target)
+    link = tmp_path / "song.wav"
+    link.symlink_to(tmp_path / "hop")  # a chain: link -> hop -> real.wav
+    assert _save(link) == target
+    assert link.is_symlink()
+    assert target.read_bytes() == INLINE
+    assert _listing(tmp_path) == ["hop", "song.wav", "store"]  # no temporary file left
+    assert _listing(store) == ["real.wav"]
+
+
+def test_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "song.wav"
+    link.symlink_to(tmp_path / "new.wav")
+    assert _save(link) == tmp_path / "new.wav"
+    assert link.is_symlink()
+    assert link.read_bytes() == INLINE
+
+
+def test_a_symlink_loop_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(OSError, match="symbolic links"):
+        _save(tmp_path / "a")
+    assert _listing(tmp_path) == ["a", "b"]
+
+
+def test_a_symlink_to_a_directory_is_that_directory(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "dir").symlink_to(real)
+    assert _save(tmp_path / "dir").resolve() == real / "Song.wav"
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "symlink"])
+def test_a_made_up_name_taken_by_something_else_is_refused(kind: str, tmp_path: Path) -> None:
+    taken = tmp_path / "Song.wav"
+    elsewhere = tmp_path / "elsewhere.wav"
+    elsewhere.write_bytes(b"keep me")
+    if kind == "directory":
+        taken.mkdir()
+        error: type[OSError] = IsADirectoryError
+    elif kind == "fifo":
+        _fifo(taken)
+        error = FileExistsError
+    else:
+        taken.symlink_to(elsewhere)  # a title must not choose where the bytes go
+        error = FileExistsError
+    with pytest.raises(error):
+        _save(tmp_path)
+    assert elsewhere.read_bytes() == b"keep me"
+    assert _listing(tmp_path) == ["Song.wav", "elsewhere.wav"]
+
+
+def test_a_trailing_separator_means_a_directory(tmp_path: Path) -> None:
+    assert _save(f"{tmp_path}{os.sep}") == tmp_path / "Song.wav"
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        _save(f"{tmp_path / 'new'}{os.sep}")
+    (tmp_path / "file.wav").write_bytes(b"x")
+    with pytest.raises(NotADirectoryError, match="separator is a directory"):
+        _save(f"{tmp_path / 'file.wav'}{os.sep}")
+    assert _listing(tmp_path) == ["Song.wav", "file.wav"]
+    assert (tmp_path / "file.wav").read_bytes() == b"x"
+
+
+def test_a_missing_parent_or_a_parent_that_is_a_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"'.*missing' does not exist") as missing:
+        _save(tmp_path / "missing" / "x.wav")
+    assert missing.value.filename == str(tmp_path / "missing" / "x.wav")
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(NotADirectoryError, match=r"the parent '.*file' is a regular file"):
+        _save(tmp_path / "file" / "x.wav")
+    with pytest.raises(NotADirectoryError, match=r"deeper' cannot exist: '.*file' is a regular"):
+        _save(tmp_path / "file" / "deeper" / "x.wav")
+    assert _listing(tmp_path) == ["file"]
+
+
+def test_something_put_at_the_destination_meanwhile_is_not_replaced(tmp_path: Path) -> None:
+    dest = tmp_path / "song.wav"
+
+    def swap(done: int, total: int | None) -> None:
+        if done:  # written and synced, not yet renamed into place
+            _fifo(dest)
+
+    with pytest.raises(FileExistsError, match="FIFO"):
+        download_sync(_no_pool, _audio(), dest, progress=swap, timeout=5)
+    assert stat.S_ISFIFO(os.lstat(dest).st_mode)
+    assert _listing(tmp_path) == ["song.wav"]
+
+
+async def test_the_async_driver_refuses_alike(tmp_path: Path) -> None:
+    fifo = _fifo(tmp_path / "song.wav")
+
+    def no_pool() -> httpx.AsyncClient:
+        raise AssertionError("inline audio needs no connection")
+
+    with pytest.raises(FileExistsError):
+        await download_async(no_pool, _audio(), fifo, timeout=5)
+    link = tmp_path / "link.wav"
+    link.symlink_to(tmp_path / "target.wav")
+    assert await download_async(no_pool, _audio(), link, timeout=5) == tmp_path / "target.wav"
+    assert link.is_symlink()
+    assert _listing(tmp_path) == ["link.wav", "song.wav", "target.wav"]
+
+
+def test_a_url_download_to_a_fifo_sends_no_request(tmp_path: Path) -> None:
+    cdn = Cdn({"https://cdn.example/a.wav": (200, {"content-type": "audio/wav"}, WAV)})
+    fifo = _fifo(tmp_path / "a.wav")
+    with _through(cdn) as http, pytest.raises(FileExistsError):
+        download_sync(lambda: http, "https://cdn.example/a.wav", fifo, timeout=5)
+    assert cdn.seen == []

@@ -4,6 +4,7 @@ The public names are re-exported here; the modules behind them are private.
 The generated low-level client is ``ai_stats_gateway`` (see ``MusicClient.raw``).
 """
 
+from ._audio import MusicAudio
 from ._client import AsyncMusicClient, MusicClient
 from ._core import RetryPolicy
 from ._errors import (
@@ -23,7 +24,15 @@ from ._errors import (
     RateLimitError,
     ServerError,
 )
-from ._models import JobStatus, MusicClip, MusicJob, MusicJobError, MusicUsage
+from ._models import (
+    JobContext,
+    JobStatus,
+    MusicClip,
+    MusicCost,
+    MusicJob,
+    MusicJobError,
+    MusicUsage,
+)
 from ._options import (
     AudioFormat,
     CreateParams,
@@ -52,11 +61,14 @@ __all__ = [
     "DebugOptions",
     "DownloadError",
     "ElevenLabsOptions",
+    "JobContext",
     "JobStatus",
     "MalformedResponseError",
     "MaxPrice",
+    "MusicAudio",
     "MusicClient",
     "MusicClip",
+    "MusicCost",
     "MusicJob",
     "MusicJobError",
     "MusicJobFailed",

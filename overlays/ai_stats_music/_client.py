@@ -64,7 +64,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     # Downloads come at the end of a job's life: ``_download`` is imported on
     # first use, not with the package (import time).
-    from ._download import Progress
+    from ._audio import MusicAudio
+    from ._download import AllProgress, Progress
 
 __all__ = ["AsyncMusicClient", "MusicClient"]
 
@@ -361,26 +362,37 @@ class MusicClient(_BaseClient):
 
     def download(
         self,
-        clip_or_url: MusicClip | str,
+        source: MusicAudio | MusicClip | str,
         dest: str | os.PathLike[str],
         *,
         progress: Progress | None = None,
         timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
     ) -> Path:
-        """Save a clip's audio (or any http(s) audio URL) to ``dest``; return the file's path.
+        """Save one audio to ``dest``; return the file's path.
 
-        ``dest`` is an existing directory -- the file is then named after the
-        clip's title (else its id, else its index), made safe as a file name so
-        that it never lands outside ``dest``, with the extension of the answer's
-        ``Content-Type`` or of the URL (``.mp3`` when neither says) -- or a file
-        path in an existing directory. An existing file there is replaced,
-        atomically: readers see the old file or the new one, never a mix.
+        ``source`` is a :class:`MusicAudio` (an item of ``job.audio``), a
+        :class:`MusicClip` (its ``audio_base64``, else ``audio_url``, else
+        ``stream_audio_url``) or a URL string (http(s), or a ``data:`` URI).
+        Inline audio is decoded and written with no request; a URL is fetched.
 
-        The audio streams to a temporary file beside the destination, which is
-        renamed into place only when whole (as long as its ``Content-Length``
-        says). After any failure, an interrupt included, nothing new is left at
-        ``dest`` and the temporary file is gone. Memory use does not grow with
-        the file.
+        ``dest`` is a directory -- an existing one, or any path ending in a
+        separator (then it must exist) -- in which the file is named after the
+        clip's title (else its id, else the job's id, else its index), made safe
+        as a file name so that it never lands outside ``dest``, with the
+        extension of the audio's content type (the answer's ``Content-Type``,
+        else the URL's, else what inline bytes are, else the requested format;
+        ``.mp3`` when nothing says); or a file path whose directory exists. Only
+        a regular file is ever replaced, atomically (readers see the old file or
+        the new one, never a mix); a FIFO, socket or device there is refused
+        untouched (``FileExistsError``). A symlink stays a symlink: the file
+        lands at its target. A symlink at a name made up in a directory is
+        refused, not followed.
+
+        The audio goes to a temporary file beside the destination, flushed to
+        disk and renamed into place only when whole (for a URL: as long as its
+        ``Content-Length`` says). After any failure, an interrupt included,
+        nothing new is left at ``dest`` and the temporary file is gone. Memory
+        use does not grow with a downloaded file.
 
         The requests carry neither the API key nor the ``headers`` given to
         this client: the audio lives on another origin (a CDN), and goes through
@@ -390,20 +402,59 @@ class MusicClient(_BaseClient):
         without a ``Content-Length``). ``timeout`` (default: the client's) bounds
         each network operation, not the whole download.
 
-        Raises ``ValueError`` for a URL that is not http(s) (or a clip without
-        one), ``FileNotFoundError`` when the directory does not exist,
-        :class:`DownloadError` for a length mismatch or a redirect it will not
-        follow, :class:`APIStatusError` subclasses for an error status,
-        :class:`APIConnectionError` / :class:`APITimeoutError` when the network
-        fails, ``OSError`` when the file cannot be written. Messages leave out
-        the URL's query string, which signs a CDN URL.
+        Raises ``ValueError`` for a URL that is not http(s) or ``data:`` (or a
+        clip without audio); ``FileNotFoundError`` / ``NotADirectoryError``
+        naming the missing directory or the file in the way;
+        ``FileExistsError`` / ``IsADirectoryError`` for a destination that is
+        not a regular file; :class:`MalformedResponseError` for inline audio
+        that is not valid base64 or a ``data:`` URI that lies (see
+        ``MusicAudio.data``); :class:`DownloadError` for a length mismatch or a
+        redirect it will not follow; :class:`APIStatusError` subclasses for an
+        error status; :class:`APIConnectionError` / :class:`APITimeoutError`
+        when the network fails; ``OSError`` when the file cannot be written.
+        Messages leave out the URL's query string, which signs a CDN URL.
         """
         from ._download import download_sync
 
         return download_sync(
-            self._downloader(),
-            clip_or_url,
+            self._downloader,
+            source,
             dest,
+            progress=progress,
+            timeout=self._download_timeout if isinstance(timeout, _NotGiven) else timeout,
+        )
+
+    def download_all(
+        self,
+        job: MusicJob,
+        dest_dir: str | os.PathLike[str],
+        *,
+        progress: AllProgress | None = None,
+        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+    ) -> list[Path]:
+        """Save every audio of ``job`` (``job.audio``, in order) in ``dest_dir``; return the paths.
+
+        ``dest_dir`` must be an existing directory (``FileNotFoundError``
+        otherwise: create it first). Each audio is saved as :meth:`download`
+        saves it into a directory, under a name no other audio of this call
+        gets: equal titles, titles equal in their first 120 bytes, and a title
+        that is another's numbered name become ``Song.mp3``, ``Song (2).mp3``,
+        ``Song (3).mp3``..., the number kept past the length cut, names compared
+        case-insensitively. Names depend only on the job, so calling again
+        saves to the same paths (existing regular files are replaced).
+
+        One audio at a time. When one fails, the call stops and raises that
+        error, unchanged in type (with the job's id as ``job_id``); the files
+        saved before it stay, and a note on the error (``exc.__notes__``) lists
+        them. A job without audio gives ``[]``.
+        ``progress(audio, done_bytes, total_bytes)`` reports each in turn.
+        """
+        from ._download import download_all_sync
+
+        return download_all_sync(
+            self._downloader,
+            job,
+            dest_dir,
             progress=progress,
             timeout=self._download_timeout if isinstance(timeout, _NotGiven) else timeout,
         )
@@ -615,28 +666,53 @@ class AsyncMusicClient(_BaseClient):
 
     async def download(
         self,
-        clip_or_url: MusicClip | str,
+        source: MusicAudio | MusicClip | str,
         dest: str | os.PathLike[str],
         *,
         progress: Progress | None = None,
         timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
     ) -> Path:
-        """Save a clip's audio to ``dest`` (see :meth:`MusicClient.download`).
+        """Save one audio to ``dest`` (see :meth:`MusicClient.download`).
 
         Cancelling the awaiting task stops the download and removes the
-        temporary file; nothing new is left at ``dest``.
+        temporary file; nothing new is left at ``dest``. Inline audio is decoded
+        and written in a thread, off the event loop.
         """
-        from ._download import download_async, new_async_client
+        from ._download import download_async
 
-        if self._downloads is None:
-            self._downloads = new_async_client(user_agent=USER_AGENT)
         return await download_async(
-            self._downloads,
-            clip_or_url,
+            self._downloader,
+            source,
             dest,
             progress=progress,
             timeout=self._download_timeout if isinstance(timeout, _NotGiven) else timeout,
         )
+
+    async def download_all(
+        self,
+        job: MusicJob,
+        dest_dir: str | os.PathLike[str],
+        *,
+        progress: AllProgress | None = None,
+        timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
+    ) -> list[Path]:
+        """Save every audio of ``job`` in ``dest_dir`` (see :meth:`MusicClient.download_all`)."""
+        from ._download import download_all_async
+
+        return await download_all_async(
+            self._downloader,
+            job,
+            dest_dir,
+            progress=progress,
+            timeout=self._download_timeout if isinstance(timeout, _NotGiven) else timeout,
+        )
+
+    def _downloader(self) -> httpx.AsyncClient:
+        from ._download import new_async_client
+
+        if self._downloads is None:
+            self._downloads = new_async_client(user_agent=USER_AGENT)
+        return self._downloads
 
     async def wait(
         self,

@@ -19,14 +19,26 @@ one endpoint serves several providers, so these models follow three rules:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Any, Final, TypeAlias, TypeVar
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import attrs
 
 from ._errors import MalformedResponseError
 
-__all__ = ["JobStatus", "MusicClip", "MusicJob", "MusicJobError", "MusicUsage"]
+if TYPE_CHECKING:
+    from ._audio import MusicAudio
+
+__all__ = [
+    "JobContext",
+    "JobStatus",
+    "MusicClip",
+    "MusicCost",
+    "MusicJob",
+    "MusicJobError",
+    "MusicUsage",
+]
 
 JSON: TypeAlias = Any
 _MISSING: Final = object()
@@ -57,6 +69,7 @@ _TERMINAL: Final = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 _STR: Final = (str,)
 _INT: Final = (int,)
 _NUM: Final = (int, float)  # exact types: a bool is not a number here
+_LIST: Final = (list,)
 
 
 def _fields(
@@ -126,11 +139,28 @@ def _require_mapping(src: object, where: str) -> Mapping[str, Any]:
 
 @attrs.frozen(kw_only=True, slots=False)
 class MusicUsage:
-    """What the job cost: ``requests`` at creation, audio counts once complete."""
+    """What the job used and cost, as far as the answer says.
+
+    The gateway sends different figures at different moments (``requests`` at
+    creation, audio counts once complete, token counts for Google Lyria, and a
+    price when it priced the request), and which ones is not settled upstream:
+    every figure is optional, typed when it has the expected type, and kept as
+    sent otherwise. ``cost_nanos`` is in billionths of ``currency``;
+    ``pricing_lines`` is the gateway's breakdown, kept as sent (any shape).
+    The cost may come at the top level of the answer instead: see
+    :attr:`MusicJob.cost`, which reads both.
+    """
 
     requests: int | None = None
     output_audio_count: int | None = None
     output_audio_seconds: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cost_nanos: int | None = None
+    cost_cents: float | None = None
+    currency: str | None = None
+    pricing_lines: list[JSON] | None = None
     additional_properties: dict[str, JSON] = attrs.field(factory=dict, repr=False)
     _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
 
@@ -141,30 +171,63 @@ class MusicUsage:
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, Any] = {}
         n = self._nulls
-        _emit(out, "requests", self.requests, n)
-        _emit(out, "output_audio_count", self.output_audio_count, n)
-        _emit(out, "output_audio_seconds", self.output_audio_seconds, n)
+        for key in _USAGE_FIELDS:
+            _emit(out, key, getattr(self, key), n)
         out.update(self.additional_properties)
         return out
 
 
 _USAGE_FIELDS: Final = {
-    "requests": ("requests", _INT),
-    "output_audio_count": ("output_audio_count", _INT),
-    "output_audio_seconds": ("output_audio_seconds", _NUM),
+    name: (name, types)
+    for name, types in (
+        ("requests", _INT),
+        ("output_audio_count", _INT),
+        ("output_audio_seconds", _NUM),
+        ("input_tokens", _INT),
+        ("output_tokens", _INT),
+        ("total_tokens", _INT),
+        ("cost_nanos", _INT),
+        ("cost_cents", _NUM),
+        ("currency", _STR),
+        ("pricing_lines", _LIST),
+    )
 }
 
 
 _USAGE_DEFAULTS: Final = dict.fromkeys(a for a, _ in _USAGE_FIELDS.values())
+_COST_KEYS: Final = ("cost_nanos", "cost_cents", "currency", "pricing_lines")
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class MusicCost:
+    """The price of a job, from ``usage`` or from the top level of the answer.
+
+    The gateway's code may put ``cost_nanos``, ``cost_cents``, ``currency`` and
+    ``pricing_lines`` in either place (upstream does not say which wins): each
+    figure is read from ``usage`` first, else from the top level, typed like
+    :class:`MusicUsage`'s. The raw keys stay where they came, so the answer's
+    round trip is untouched.
+    """
+
+    cost_nanos: int | None = None
+    cost_cents: float | None = None
+    currency: str | None = None
+    pricing_lines: list[JSON] | None = None
 
 
 @attrs.frozen(kw_only=True, slots=False)
 class MusicClip:
-    """One generated audio clip of a completed job."""
+    """One generated audio clip of a completed job.
+
+    ``audio_base64`` is inline audio (the stored copy of an ElevenLabs or
+    Google Lyria job carries its audio so), kept as sent: it is decoded only
+    when asked, through :attr:`MusicJob.audio` (``MusicAudio.data``).
+    """
 
     index: int | None = None
     id: str | None = None
     audio_url: str | None = None
+    audio_base64: str | None = None
     stream_audio_url: str | None = None
     image_url: str | None = None
     title: str | None = None
@@ -183,6 +246,7 @@ class MusicClip:
         _emit(out, "index", self.index, n)
         _emit(out, "id", self.id, n)
         _emit(out, "audio_url", self.audio_url, n)
+        _emit(out, "audio_base64", self.audio_base64, n)
         _emit(out, "stream_audio_url", self.stream_audio_url, n)
         _emit(out, "image_url", self.image_url, n)
         _emit(out, "title", self.title, n)
@@ -198,6 +262,7 @@ _CLIP_FIELDS: Final = {
         ("index", _INT),
         ("id", _STR),
         ("audio_url", _STR),
+        ("audio_base64", _STR),
         ("stream_audio_url", _STR),
         ("image_url", _STR),
         ("title", _STR),
@@ -250,18 +315,40 @@ _JOB_FIELDS: Final = {
     "provider": ("provider", _STR),
     "model": ("model", _STR),
     "nativeResponseId": ("native_response_id", _STR),
+    "audio_url": ("audio_url", _STR),
+    "audio_base64": ("audio_base64", _STR),
     "error": ("error", (str, dict)),
-    # Containers are checked (strictly) by MusicJob.from_dict itself: as far as
-    # this table goes they are additional properties, unless null.
+    # Containers are checked (strictly) by MusicJob.from_dict itself, and
+    # ``result`` may be anything: as far as this table goes they are
+    # additional properties, unless null.
     "output": ("output", ()),
     "usage": ("usage", ()),
+    "result": ("result", ()),
 }
 
+
+@attrs.frozen(kw_only=True, slots=False)
+class JobContext:
+    """What the client knows about an answer beyond its body.
+
+    A :class:`MusicJob` is the answer as sent, and its equality, ``to_dict``
+    and round trip are about that only; facts the client adds from its side
+    travel here instead, in :attr:`MusicJob.context`, excluded from all three.
+    ``requested_format`` is the ``format`` sent on create (``"mp3"``,
+    ``"wav"``...): the last resort for the content type of an audio whose
+    bytes and answer do not tell (see ``MusicAudio.content_type``).
+    """
+
+    requested_format: str | None = None
+
+
+_NO_CONTEXT: Final = JobContext()
 
 _JOB_DEFAULTS: Final = {
     **dict.fromkeys(a for a, _ in _JOB_FIELDS.values() if a),
     "usage": None,
     "_output_sent": False,
+    "context": _NO_CONTEXT,
 }
 
 
@@ -294,6 +381,16 @@ class MusicJob:
     the job completed; ``usage`` appears once it is complete (and at creation,
     with ``requests``); ``error`` carries the failure details of a failed job
     when the server gives them.
+
+    Synchronous providers answer with the audio at the top level:
+    ``audio_url`` (MiniMax: an https URL or a ``data:`` URI) or
+    ``audio_base64`` (ElevenLabs, Google Lyria), kept as sent and never
+    decoded here (answers are parsed on every status read, and inline audio
+    runs to megabytes). ``result`` is the provider's own metadata, any shape,
+    as sent. :attr:`audio` is the one view of every audio, wherever it is.
+
+    ``context`` holds what the client knows beyond the answer (see
+    :class:`JobContext`); it takes no part in equality or ``to_dict``.
     """
 
     id: str
@@ -302,10 +399,14 @@ class MusicJob:
     provider: str | None = None
     model: str | None = None
     native_response_id: str | None = None
+    audio_url: str | None = None
+    audio_base64: str | None = None
+    result: JSON | None = None
     output: list[MusicClip] = attrs.field(factory=list)
     usage: MusicUsage | None = None
     error: MusicJobError | None = None
     additional_properties: dict[str, JSON] = attrs.field(factory=dict, repr=False)
+    context: JobContext = attrs.field(default=_NO_CONTEXT, repr=False, eq=False)
     _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
     # Whether the server sent an ``output`` list (an empty one included), so that
     # ``to_dict`` can tell ``"output": []`` from no ``output`` at all.
@@ -330,9 +431,54 @@ class MusicJob:
         status = self.status
         return status if isinstance(status, JobStatus) else None
 
+    @functools.cached_property
+    def audio(self) -> Sequence[MusicAudio]:
+        """Every audio this answer carries, whatever the provider, each once.
+
+        In order: the clips of ``output`` (the first source of each:
+        ``audio_base64``, else ``audio_url``, else ``stream_audio_url``), then
+        the top-level ``audio_base64`` and ``audio_url`` unless a clip already
+        gave the same audio (the stored copy of a synchronous job repeats it in
+        ``output[0]``: one :class:`~ai_stats_music.MusicAudio`, with the clip).
+        ``data:`` URIs in a URL field are inline audio. Empty strings are no
+        audio. Computed once per job, without decoding anything.
+        """
+        from ._audio import audio_of
+
+        return audio_of(self)
+
+    @property
+    def cost(self) -> MusicCost | None:
+        """The price, from ``usage`` or the top level (see :class:`MusicCost`), or None."""
+        usage = self.usage
+        extra = self.additional_properties
+        found: dict[str, Any] = {}
+        for key in _COST_KEYS:
+            value = None if usage is None else getattr(usage, key)
+            if value is None:
+                raw = extra.get(key)
+                if type(raw) in _USAGE_FIELDS[key][1]:
+                    value = raw
+            if value is not None:
+                found[key] = value
+        return MusicCost(**found) if found else None
+
+    def with_context(self, **changes: Any) -> MusicJob:
+        """This job with :attr:`context` fields changed (``requested_format=...``).
+
+        The answer part is shared, not copied, and its round trip is kept
+        (``attrs.evolve`` would lose which keys were sent as ``null``).
+        """
+        state = {k: v for k, v in self.__dict__.items() if k != "audio"}  # audio: recomputed
+        state["context"] = attrs.evolve(self.context, **changes)
+        return _make(type(self), state)
+
     @classmethod
-    def from_dict(cls, src: Mapping[str, Any]) -> MusicJob:
-        """Parse a create or status answer; raises ``MalformedResponseError`` naming the field."""
+    def from_dict(cls, src: Mapping[str, Any], *, context: JobContext | None = None) -> MusicJob:
+        """Parse a create or status answer; raises ``MalformedResponseError`` naming the field.
+
+        ``context`` is what the client knows beyond the answer (see :class:`JobContext`).
+        """
         if not isinstance(src, Mapping):
             raise MalformedResponseError(
                 f"expected a JSON object for the job, got {type(src).__name__}", field=None
@@ -370,6 +516,10 @@ class MusicJob:
         raw_error = state["error"]
         if raw_error is not None:
             state["error"] = MusicJobError.from_raw(raw_error)
+        if "result" in extra:
+            state["result"] = extra.pop("result")
+        if context is not None:
+            state["context"] = context
         return _make(cls, state)
 
     def to_dict(self) -> dict[str, JSON]:
@@ -380,6 +530,9 @@ class MusicJob:
         _emit(out, "provider", self.provider, n)
         _emit(out, "model", self.model, n)
         _emit(out, "nativeResponseId", self.native_response_id, n)
+        _emit(out, "audio_url", self.audio_url, n)
+        _emit(out, "audio_base64", self.audio_base64, n)
+        _emit(out, "result", self.result, n)
         if self.output or self._output_sent:
             out["output"] = [c.to_dict() for c in self.output]
         elif "output" in n:
