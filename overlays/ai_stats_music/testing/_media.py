@@ -156,9 +156,8 @@ def _ogg_crc(data: bytes) -> int:
 
 
 def _fit(data: bytes, size: int, filler: bytes) -> bytes:
-    while len(data) < size:
-        data += filler
-    return data[:size]
+    missing = max(0, size - len(data))
+    return (data + filler * (missing // len(filler) + 1))[:size]
 
 
 @functools.lru_cache(maxsize=16)
