@@ -20,7 +20,7 @@ import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final
+from typing import Any, Final
 
 import httpx
 import pytest
@@ -132,61 +132,55 @@ def serving_in_a_thread(hold: float) -> Iterator[HoldingServer]:
         thread.join()
 
 
+def _settings(server: HoldingServer, connections: int) -> dict[str, Any]:
+    """A client of ``connections`` connections whose status reads wait 0.2 s at most
+    for one; no retries, so that a create that failed is not hidden by a second try."""
+    return {
+        "api_key": KEY,
+        "base_url": server.base_url,
+        "timeout": READS,
+        "limits": httpx.Limits(max_connections=connections),
+        "max_retries": 0,
+    }
+
+
+def _check_all_made(jobs: list[MusicJob], server: HoldingServer, n: int, connections: int) -> None:
+    assert all(job.is_completed for job in jobs)
+    assert len({job.id for job in jobs}) == n
+    assert server.creates == n  # each sent once: none failed, none retried
+    assert server.most_open <= connections  # they queued in the pool, well past its 0.2 s
+
+
 async def test_300_concurrent_async_creates_through_8_connections_all_succeed() -> None:
     async with (
         serving(hold=0.05) as server,
-        AsyncMusicClient(
-            api_key=KEY,
-            base_url=server.base_url,
-            timeout=READS,
-            limits=httpx.Limits(max_connections=8),
-            max_retries=0,  # a create that failed would not be hidden by a retry
-        ) as client,
+        AsyncMusicClient(**_settings(server, 8)) as client,
     ):
         jobs = await asyncio.gather(
             *(client.create(model=MODEL, prompt=f"song {i}") for i in range(300))
         )
-    assert all(isinstance(job, MusicJob) and job.is_completed for job in jobs)
-    assert len({job.id for job in jobs}) == 300
-    assert server.creates == 300  # each sent once: none failed, none retried
-    assert server.most_open <= 8  # they queued in the pool, well past its 0.2 s
+    _check_all_made(jobs, server, 300, 8)
 
 
 async def test_the_same_through_create_and_wait() -> None:
     async with (
         serving(hold=0.05) as server,
-        AsyncMusicClient(
-            api_key=KEY,
-            base_url=server.base_url,
-            timeout=READS,
-            limits=httpx.Limits(max_connections=4),
-            max_retries=0,
-        ) as client,
+        AsyncMusicClient(**_settings(server, 4)) as client,
     ):
         jobs = await asyncio.gather(
             *(client.create_and_wait(model=MODEL, prompt=f"song {i}") for i in range(100))
         )
-    assert len({job.id for job in jobs}) == 100
-    assert server.creates == 100
-    assert server.most_open <= 4
+    _check_all_made(jobs, server, 100, 4)
 
 
 def test_threads_on_one_sync_client_all_succeed() -> None:
     with (
         serving_in_a_thread(hold=0.05) as server,
-        MusicClient(
-            api_key=KEY,
-            base_url=server.base_url,
-            timeout=READS,
-            limits=httpx.Limits(max_connections=4),
-            max_retries=0,
-        ) as client,
+        MusicClient(**_settings(server, 4)) as client,
         ThreadPoolExecutor(32) as pool,
     ):
         jobs = list(pool.map(lambda i: client.create(model=MODEL, prompt=f"song {i}"), range(120)))
-    assert len({job.id for job in jobs}) == 120
-    assert server.creates == 120
-    assert server.most_open <= 4
+    _check_all_made(jobs, server, 120, 4)
 
 
 async def test_a_pool_timeout_the_caller_asked_for_is_never_a_job_that_may_exist() -> None:
