@@ -397,6 +397,13 @@ async def test_async_create_timeouts_match_sync() -> None:
 def test_a_bad_create_timeout_is_refused_clearly() -> None:
     with pytest.raises(TypeError, match="create_timeout"):
         MusicClient(api_key=KEY, base_url=BASE, create_timeout="soon")  # type: ignore[arg-type]
+    for bad in (0, -5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="create_timeout"):
+            MusicClient(api_key=KEY, base_url=BASE, create_timeout=bad)
+    gw = Gateway(create=(200, COMPLETED["minimax"], {}))
+    with sync_client(gw) as client, pytest.raises(ValueError, match="create_timeout"):
+        client.create(model=MODEL, prompt="x", timeout=-1)
+    assert gw.requests == []  # refused before anything was sent
 
 
 def _read_timeout(request: httpx.Request | None = None) -> httpx.ReadTimeout:

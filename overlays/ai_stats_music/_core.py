@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
 import os
 import random
 from typing import Any, Final
@@ -203,6 +204,8 @@ def create_timeout_of(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
         raise TypeError(
             f"create_timeout must be seconds, an httpx.Timeout or None, not {timeout!r}"
         )
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"create_timeout must be a positive number of seconds, not {timeout!r}")
     return httpx.Timeout(float(timeout), pool=None)
 
 
@@ -392,7 +395,7 @@ def note_create_failure(error: APIError) -> APIError:
                 " -- the gateway holds a create open while it generates the music, and no "
                 "answer came within the create timeout: a paid job may exist, but no id came "
                 "back, and nothing can find it later (the gateway has no operation that lists "
-                f"jobs); {_NOT_RETRIED}. If generations take longer, raise create_timeout="
+                f"jobs); {_NOT_RETRIED}. If generations take longer, raise create_timeout"
             )
         else:
             error.message += (
