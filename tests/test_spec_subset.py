@@ -226,6 +226,15 @@ def test_the_latest_excerpt_comes_out_equal_to_itself() -> None:
     assert f"# Source: music-2026-08-latest.yaml, sha256 {digest}\n" in out
 
 
+def test_the_committed_spec_is_the_tools_unmodified_output() -> None:
+    """openapi.yaml is written by the tool, never by hand (a hand edit would change this)."""
+    text = SPEC.read_text(encoding="utf-8")
+    assert subset_text(SPEC.read_bytes(), SPEC.name).text == text
+    assert not text.splitlines()[len(spec_subset.HEADER.splitlines())].startswith(
+        "# Source: openapi.yaml,"
+    )
+
+
 # -- what the real documents do not contain ------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from ._options import (
     MaxPrice,
     ProviderRouting,
     SunoOptions,
+    TraceLevel,
     VocalGender,
     check_suno_rules,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SunoOptions",
+    "TraceLevel",
     "VocalGender",
     "WaitResult",
     "__version__",

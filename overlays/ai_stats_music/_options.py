@@ -15,13 +15,17 @@ from typing import Any, Required, TypeAlias, TypedDict, TypeVar
 
 from . import _gen
 
-SunoOptions = _gen.SunoMusicOptions
-ElevenLabsOptions = _gen.ElevenLabsMusicOptions
+# The spec declares the Suno, ElevenLabs and max-price options inline, so the
+# generator names their classes after where they sit; the short names here are
+# the ones users know, whatever the generator calls them.
+SunoOptions = _gen.MusicGenerateRequestSuno
+ElevenLabsOptions = _gen.MusicGenerateRequestElevenlabs
 ProviderRouting = _gen.ProviderRoutingOptions
-MaxPrice = _gen.ProviderMaxPrice
+MaxPrice = _gen.ProviderRoutingOptionsMaxPrice
 DebugOptions = _gen.DebugOptions
+TraceLevel = _gen.DebugOptionsTraceLevel
 AudioFormat = _gen.MusicGenerateRequestFormat
-VocalGender = _gen.SunoMusicOptionsVocalGender
+VocalGender = _gen.MusicGenerateRequestSunoVocalGender
 
 __all__ = [
     "AudioFormat",
@@ -31,6 +35,7 @@ __all__ = [
     "MaxPrice",
     "ProviderRouting",
     "SunoOptions",
+    "TraceLevel",
     "VocalGender",
     "build_request",
     "check_suno_rules",
