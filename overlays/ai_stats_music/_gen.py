@@ -27,6 +27,7 @@ from ai_stats_gateway.models import (
     MusicGenerateResponse,
     MusicGenerateResponseStatus,
     ProviderRoutingOptions,
+    ProviderRoutingOptionsDataCollection,
     ProviderRoutingOptionsMaxPrice,
 )
 from ai_stats_gateway.types import UNSET, Unset
@@ -68,8 +69,18 @@ _require(
     "echo_upstream_request",
     "debug",
 )
-# check_suno_rules reads these.
-_require(MusicGenerateRequestSuno, "prompt", "style", "title", "custom_mode", "instrumental")
+# check_suno_rules reads these; _options takes strings for the enum-typed ones.
+_require(
+    MusicGenerateRequestSuno,
+    "prompt",
+    "style",
+    "title",
+    "custom_mode",
+    "instrumental",
+    "vocal_gender",
+)
+_require(DebugOptions, "trace_level")
+_require(ProviderRoutingOptions, "data_collection")
 _require_values(MusicGenerateRequestFormat, "mp3", "wav")
 # The answer: the overlay parses it itself (lossless, and lenient where the
 # gateway is), but it relies on these fields and statuses being the spec's.
@@ -103,6 +114,7 @@ __all__ = [
     "MusicGenerateResponse",
     "MusicGenerateResponseStatus",
     "ProviderRoutingOptions",
+    "ProviderRoutingOptionsDataCollection",
     "ProviderRoutingOptionsMaxPrice",
     "Unset",
     "generate_music",
