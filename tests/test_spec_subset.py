@@ -13,11 +13,13 @@ import copy
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from _repo import Nox, shared_nox
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from tools import spec_subset
@@ -445,6 +447,20 @@ def test_bad_sources_are_clear_errors(data: bytes, message: str) -> None:
         subset_text(data, "bad.yaml")
 
 
+def test_a_document_nested_too_deeply_is_a_clear_error() -> None:
+    deep = "openapi: 3.0.3\npaths:\n  /music/a:\n    x: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(SpecSubsetError, match="nested too deeply"):
+        subset_text(deep.encode(), "deep.yaml")
+
+
+def test_components_that_are_not_a_mapping_are_a_clear_error() -> None:
+    document = _doc()
+    document["components"]["parameters"] = [{"name": "x", "in": "query"}]
+    document["paths"]["/music/x"]["post"]["parameters"] = [{"$ref": "#/components/parameters/0"}]
+    with pytest.raises(SpecSubsetError, match="components/parameters is not a mapping"):
+        _cut(document)
+
+
 def test_an_error_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "openapi.yaml"
     out.write_text("before\n")
@@ -479,3 +495,77 @@ def test_cli_reports_errors_without_a_traceback(
     assert err.startswith("spec_subset: error: cannot read ")
     assert "Traceback" not in err
     assert not (tmp_path / "o.yaml").exists()
+
+
+# -- nox -s update_spec, end to end (slow: runs nox in a copy of the repository) --------
+
+# What update_spec reads and writes, beside the spec and the generated package.
+UPDATE_SPEC_COPIED = [
+    "openapi.yaml",
+    "generator-config.yaml",
+    "noxfile.py",
+    "pyproject.toml",
+    "README.md",
+    "generated",
+    "overlays",
+    "tools",
+]
+
+
+@pytest.fixture
+def nox_copy(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Nox, Path]:
+    project = tmp_path / "project"
+    project.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in UPDATE_SPEC_COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=ignore)
+        else:
+            shutil.copy2(source, project / name)
+    return shared_nox(tmp_path_factory), project
+
+
+@pytest.mark.slow
+def test_nox_update_spec_cuts_the_spec_and_regenerates(
+    nox_copy: tuple[Nox, Path], tmp_path: Path
+) -> None:
+    nox, project = nox_copy
+    elsewhere = tmp_path / "downloads"
+    elsewhere.mkdir()
+    shutil.copy2(FULL, elsewhere / "openapi.public.yaml")
+    generated = project / "generated" / "ai_stats_gateway"
+    answer_model = generated / "models" / "music_generate_response.py"
+    typed_answer = answer_model.read_text(encoding="utf-8")
+
+    # PATH is taken relative to where nox was invoked, not to the noxfile.
+    done = nox.run(project, "update_spec", "openapi.public.yaml", cwd=elsewhere)
+
+    assert done.returncode == 0, done.describe()
+    spec = (project / "openapi.yaml").read_text(encoding="utf-8")
+    assert spec == subset_text(FULL.read_bytes(), "openapi.public.yaml").text
+    # The August document's answer is untyped: the regeneration followed the spec.
+    assert answer_model.read_text(encoding="utf-8") != typed_answer
+    assert "status: MusicGenerateResponseStatus" not in answer_model.read_text(encoding="utf-8")
+    assert json.loads((generated / "openapi.json").read_text(encoding="utf-8")) == _parse(spec)
+    check = nox.run(project, "check_generated")
+    assert check.returncode == 0, check.describe()
+
+
+@pytest.mark.slow
+def test_nox_update_spec_on_a_bad_document_changes_nothing(
+    nox_copy: tuple[Nox, Path], tmp_path: Path
+) -> None:
+    nox, project = nox_copy
+    before = (project / "openapi.yaml").read_bytes()
+    bad = tmp_path / "no-music.yaml"
+    bad.write_text("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /chat: {}\n")
+
+    done = nox.run(project, "update_spec", str(bad))
+    assert done.returncode != 0
+    assert "spec_subset: error: the document has no music path" in done.output
+    assert (project / "openapi.yaml").read_bytes() == before
+
+    usage = nox.run(project, "update_spec")
+    assert usage.returncode != 0
+    assert "usage: nox -s update_spec -- PATH" in usage.output

@@ -213,6 +213,8 @@ def _reached_components(document: Document, paths: Mapping[str, Any]) -> set[tup
                     "only components are carried into the subset"
                 )
             key = (tokens[1], tokens[2])
+            if not isinstance(document["components"][key[0]], dict):
+                raise SpecSubsetError(f"{at}: components/{key[0]} is not a mapping of names")
             if key not in reached:
                 reached.add(key)
                 at_component = f"/components/{_escape(key[0])}/{_escape(key[1])}"
@@ -328,8 +330,12 @@ def _own_source_line(text: str) -> str | None:
 
 def subset_text(data: bytes, name: str) -> Subset:
     """The output for the source bytes ``data`` named ``name`` (a file name, for the header)."""
-    document = load_document(data, name)
-    subset = music_subset(document)
+    try:
+        document = load_document(data, name)
+        subset = music_subset(document)
+        _body(subset)  # the dump recurses too
+    except RecursionError:
+        raise SpecSubsetError(f"{name}: nested too deeply to be an OpenAPI document") from None
     # Our own unmodified output keeps naming the document it came from.
     line = _own_source_line(data.decode("utf-8-sig")) or _source_line(name, data)
     operations = tuple(
