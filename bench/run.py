@@ -23,12 +23,21 @@ import httpx
 
 import ai_stats_music
 
-from . import download, imports, overhead, polling, regen, scale
+from . import creates, download, imports, inline, overhead, polling, regen, scale
 from ._proc import ROOT
 from .report import Row, render_markdown, render_plot
 
 RESULTS: Final = ROOT / "bench" / "results"
-PARTS: Final = ("polling", "overhead", "scale", "imports", "download", "regen")
+PARTS: Final = (
+    "polling",
+    "overhead",
+    "scale",
+    "imports",
+    "download",
+    "inline",
+    "creates",
+    "regen",
+)
 
 
 def _us(seconds: float) -> str:
@@ -220,6 +229,64 @@ def download_rows(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def inline_rows(r: dict[str, Any]) -> list[Row]:
+    growth, audio = r["peak_growth_mib"], r["audio_mib"]
+    return [
+        Row(
+            f"Save {audio:.0f} MiB of inline (base64) audio: throughput "
+            "vs b64decode + write + fsync",
+            f"{r['ours_mib_per_s']:.0f} MiB/s",
+            f"{r['raw_mib_per_s']:.0f} MiB/s",
+            _x(r["ratio"]),
+            "≥ 0.9x",
+            r["ratio"] >= 0.9,
+        ),
+        Row(
+            f"Save {audio:.0f} MiB of inline audio: peak memory growth",
+            "not measured" if growth is None else f"{growth:.1f} MiB",
+            "not measured"
+            if r["raw_peak_growth_mib"] is None
+            else f"{r['raw_peak_growth_mib']:.1f} MiB",
+            "—",
+            f"≤ {2 * audio:.0f} MiB (2x the audio)",
+            None if growth is None else growth <= 2 * audio,
+        ),
+    ]
+
+
+def creates_rows(r: dict[str, Any]) -> list[Row]:
+    ours, raw, n = r["ours"], r["raw"], r["creates"]
+    return [
+        Row(
+            f"{n} concurrent creates held {r['hold_seconds']:g} s each, one AsyncMusicClient: "
+            "succeeded",
+            f"{ours['ok']} of {n}",
+            f"{raw['ok']} of {n} (httpx.AsyncClient, 60 s timeout)",
+            "—",
+            "all",
+            ours["ok"] == n,
+        ),
+        Row(
+            f"{n} concurrent creates: wall time (pools of {ours['pool']} and {raw['pool']} "
+            "connections; the least they allow: "
+            f"{ours['least_seconds']:.0f} s and {raw['least_seconds']:.0f} s)",
+            f"{ours['seconds']:.1f} s",
+            f"{raw['seconds']:.1f} s (httpx.AsyncClient)",
+            _x(ours["seconds"] / raw["seconds"]),
+            "(reported)",
+            None,
+        ),
+        Row(
+            f"{n} concurrent creates: peak memory of the client's process",
+            f"{ours['peak_rss_mib']:.1f} MB",
+            f"{raw['peak_rss_mib']:.1f} MB (httpx.AsyncClient)",
+            "—",
+            "< 150 MB",
+            ours["peak_rss_mib"] < 150,
+        ),
+    ]
+
+
 def regen_rows(r: dict[str, Any]) -> list[Row]:
     return [
         Row(
@@ -247,6 +314,8 @@ RUNNERS: Final[
     "scale": (scale.scale, scale_rows),
     "imports": (imports.import_time, import_rows),
     "download": (download.download, download_rows),
+    "inline": (inline.inline, inline_rows),
+    "creates": (creates.creates, creates_rows),
     "regen": (regen.regeneration, regen_rows),
 }
 
