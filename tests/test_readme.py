@@ -29,7 +29,9 @@ def test_the_quick_start_has_a_sync_and_an_async_example() -> None:
 
 
 @pytest.mark.parametrize("index", [0, 1], ids=["sync", "async"])
-def test_the_quick_start_runs_as_written(fake_gateway: FakeGateway, index: int) -> None:
+def test_the_quick_start_runs_as_written(
+    fake_gateway: FakeGateway, index: int, tmp_path: Path
+) -> None:
     code = _quick_start_blocks()[index]
     env = dict(
         os.environ,
@@ -43,9 +45,19 @@ def test_the_quick_start_runs_as_written(fake_gateway: FakeGateway, index: int) 
         text=True,
         timeout=120,
         check=False,
+        cwd=tmp_path,  # the sync example saves its audio in the current directory
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "the example printed nothing"
     assert fake_gateway.jobs_created >= 1
+    if index == 0:
+        # Today's gateway: ElevenLabs answers completed with the audio inline,
+        # so the example saves a real MP3 and never polls.
+        (saved,) = tmp_path.iterdir()
+        assert saved.suffix == ".mp3"
+        assert saved.read_bytes()[:3] == b"ID3"
+        assert f"saved {saved.name}" in done.stdout
+        assert not fake_gateway.requests_for(operation="status")
     if index == 1:
-        assert done.stdout.count("done with 2 clips") == 2
+        assert done.stdout.count("done:") == 2
+        assert done.stdout.count("http://127.0.0.1") == 2  # MiniMax: an audio URL each
