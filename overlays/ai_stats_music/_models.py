@@ -337,9 +337,12 @@ class JobContext:
     ``requested_format`` is the ``format`` sent on create (``"mp3"``,
     ``"wav"``...): the last resort for the content type of an audio whose
     bytes and answer do not tell (see ``MusicAudio.content_type``).
+    ``request_id`` is the answer's ``X-Request-Id`` (what the gateway's
+    support asks for), ``None`` when the gateway sent none.
     """
 
     requested_format: str | None = None
+    request_id: str | None = None
 
 
 _NO_CONTEXT: Final = JobContext()
