@@ -355,7 +355,7 @@ def test_a_create_waits_for_generation_and_a_status_read_does_not() -> None:
     # nor the http client's (httpx's default 5 s).
     assert sent["GET"]["read"] == 30.0
     with MusicClient(api_key=KEY, base_url=BASE) as own:
-        assert own._http.timeout.read == 30.0
+        assert own.timeout.read == 30.0
 
 
 @pytest.mark.parametrize(

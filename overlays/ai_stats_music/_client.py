@@ -160,8 +160,8 @@ class _Pool(Generic[_H]):
     __slots__ = ("_given", "_http", "_lock", "_make", "_pid", "closed")
 
     def __init__(self, make: Callable[[], _H], given: _H | None) -> None:
-        self._make = make
-        self._given = given
+        self._make: Callable[[], _H] = make
+        self._given: _H | None = given
         self._http: _H | None = given
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -315,6 +315,7 @@ class _BaseClient:
 
     _sleep: Callable[[float], Any]
     _raw: _gen.AuthenticatedClient | None
+    _owner: bool  # whether closing this client closes the pools (not a copy's)
 
     def _configure(
         self,
