@@ -397,6 +397,9 @@ class RetryPolicy:
             raise ValueError("max_retries must be >= 0")
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Seconds before try ``attempt + 1`` when the server said nothing:
+        exponential up to ``max_delay``, shortened by jitter so that clients
+        failing together do not retry in lockstep."""
         base = min(self.max_delay, self.initial_delay * 2.0**attempt)
         return base * (1.0 - self.jitter * rng.random())
 

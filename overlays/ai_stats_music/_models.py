@@ -169,6 +169,7 @@ class MusicUsage:
         return _make(cls, _fields(_require_mapping(src, _where), _USAGE_FIELDS, _USAGE_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
+        """The object as the server sent it (``from_dict`` of it gives it back)."""
         out: dict[str, Any] = {}
         n = self._nulls
         for key in _USAGE_FIELDS:
@@ -241,6 +242,7 @@ class MusicClip:
         return _make(cls, _fields(_require_mapping(src, _where), _CLIP_FIELDS, _CLIP_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
+        """The object as the server sent it (``from_dict`` of it gives it back)."""
         out: dict[str, Any] = {}
         n = self._nulls
         _emit(out, "index", self.index, n)
@@ -422,10 +424,12 @@ class MusicJob:
 
     @property
     def is_completed(self) -> bool:
+        """Whether the job ended with its audio (``status == "completed"``)."""
         return self.status == JobStatus.COMPLETED
 
     @property
     def is_failed(self) -> bool:
+        """Whether the job ended without audio (``status == "failed"``)."""
         return self.status == JobStatus.FAILED
 
     @property
