@@ -72,28 +72,39 @@ class _Counter:
             self.errors[name] = self.errors.get(name, 0) + 1
 
     def wrap_async(self, client: AsyncMusicClient) -> None:
-        inner = client._poll_once
+        # Each wait makes its status reader with _poller: count what they raise.
+        make = client._poller
 
-        async def counted(job_id: str) -> tuple[MusicJob, float | None]:
-            try:
-                return await inner(job_id)
-            except AIStatsError as exc:
-                self.failed(exc)
-                raise
+        def poller(*args: Any) -> Any:
+            inner = make(*args)
 
-        client._poll_once = counted  # type: ignore[method-assign]
+            async def counted(job_id: str) -> tuple[MusicJob, float | None]:
+                try:
+                    return await inner(job_id)
+                except AIStatsError as exc:
+                    self.failed(exc)
+                    raise
+
+            return counted
+
+        client._poller = poller  # type: ignore[method-assign, assignment]
 
     def wrap_sync(self, client: MusicClient) -> None:
-        inner = client._poll_once
+        make = client._poller
 
-        def counted(job_id: str) -> tuple[MusicJob, float | None]:
-            try:
-                return inner(job_id)
-            except AIStatsError as exc:
-                self.failed(exc)
-                raise
+        def poller(*args: Any) -> Any:
+            inner = make(*args)
 
-        client._poll_once = counted  # type: ignore[method-assign]
+            def counted(job_id: str) -> tuple[MusicJob, float | None]:
+                try:
+                    return inner(job_id)
+                except AIStatsError as exc:
+                    self.failed(exc)
+                    raise
+
+            return counted
+
+        client._poller = poller  # type: ignore[method-assign, assignment]
 
 
 class _Control:

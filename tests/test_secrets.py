@@ -237,7 +237,7 @@ def test_sync_client_keeps_the_key_in_the_authorization_header_only(
             raised(lambda: once.create(model=SUNO, prompt="x"))
             gw.inject(fault, on="status", times=3)
             created = client.create(model=SUNO, prompt="waited through echoes")
-            raised(lambda: client.wait(created, timeout=120))  # noqa: B023 (called at once)
+            raised(lambda: client.wait(created, deadline=120))  # noqa: B023 (called at once)
         for fault in _echoes():  # after processing: a job was made, the answer echoes the key
             gw.inject(attrs_after(fault), on="create")
             raised(lambda: once.create(model=SUNO, prompt="x"))
@@ -252,7 +252,7 @@ def test_sync_client_keeps_the_key_in_the_authorization_header_only(
         # many jobs at once
         ids = [client.create(model=SUNO, prompt="many").id for _ in range(4)]
         gw.inject(Fault.status(500, body=f"echo {KEY}"), on="status", times=3)
-        for result in client.wait_many(ids, timeout=60):
+        for result in client.wait_many(ids, deadline=60):
             raised.add(result.error)
         for shown in (repr(client), repr(client.raw), repr(vars(client)), repr(job), str(job)):
             assert not _leaks(shown)
@@ -293,7 +293,7 @@ async def test_async_client_keeps_the_key_in_the_authorization_header_only(
             await raised.coro(lambda: once.create(model=SUNO, prompt="x"))
         created = [await client.create(model=SUNO, prompt=f"many {i}") for i in range(4)]
         gw.inject(Fault.status(502, body=f"echo {KEY}"), on="status", times=4)
-        async with contextlib.aclosing(client.wait_many(created, timeout=60)) as results:
+        async with contextlib.aclosing(client.wait_many(created, deadline=60)) as results:
             async for result in results:
                 raised.add(result.error)
         gw.inject(Fault.status(404, body="no such clip"), on="audio")
@@ -375,7 +375,7 @@ def test_a_job_whose_error_or_status_echoes_the_key_does_not_leak_it(
         gw.script(timeline=[("in_progress", 3600)])
         created = client.create(model=SUNO, prompt="y")
         gw.inject(Fault.unknown_status(f"stuck {KEY}"), on="status", times=None)
-        raised(lambda: client.wait(created, timeout=10))
+        raised(lambda: client.wait(created, deadline=10))
     assert [type(e) for e in raised.errors] == [MusicJobFailed, MusicJobTimeout]
     _check_errors(raised.errors)
 

@@ -252,7 +252,7 @@ def test_a_501_status_read_is_not_retried_and_ends_a_wait_at_once() -> None:
             client.get("req_1")
         assert gw.count("GET") == 1
         with pytest.raises(FeatureDisabledError) as waited:
-            client.wait("req_1", timeout=600)
+            client.wait("req_1", deadline=600)
     assert gw.count("GET") == 2  # one more: the wait did not poll on
     assert got.value.job_id == waited.value.job_id == "req_1"
 
@@ -261,7 +261,7 @@ async def test_async_a_501_ends_a_wait_at_once() -> None:
     gw = Gateway(create=_disabled(), status=_disabled())
     async with async_client(gw) as client:
         with pytest.raises(FeatureDisabledError):
-            await client.wait("req_1", timeout=600)
+            await client.wait("req_1", deadline=600)
     assert gw.count("GET") == 1
 
 
@@ -351,11 +351,11 @@ def test_a_create_waits_for_generation_and_a_status_read_does_not() -> None:
         "pool": None,
     }
     assert DEFAULT_CREATE_READ_TIMEOUT > 60  # longer than the gateway's own 504 at ~60 s
-    # A status read keeps the http client's own timeout (here httpx's default
-    # 5 s; the client's own pool has 30 s), never the create's.
-    assert sent["GET"]["read"] == 5.0
+    # A status read gets the client's own timeout (30 s), never the create's,
+    # nor the http client's (httpx's default 5 s).
+    assert sent["GET"]["read"] == 30.0
     with MusicClient(api_key=KEY, base_url=BASE) as own:
-        assert own._http.timeout.read == 30.0
+        assert own.timeout.read == 30.0
 
 
 @pytest.mark.parametrize(
@@ -401,7 +401,7 @@ def test_a_bad_create_timeout_is_refused_clearly() -> None:
         with pytest.raises(ValueError, match="create_timeout"):
             MusicClient(api_key=KEY, base_url=BASE, create_timeout=bad)
     gw = Gateway(create=(200, COMPLETED["minimax"], {}))
-    with sync_client(gw) as client, pytest.raises(ValueError, match="create_timeout"):
+    with sync_client(gw) as client, pytest.raises(ValueError, match="timeout"):
         client.create(model=MODEL, prompt="x", timeout=-1)
     assert gw.requests == []  # refused before anything was sent
 

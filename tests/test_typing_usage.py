@@ -43,7 +43,7 @@ def test_sync_usage(fake_gateway: FakeGateway) -> None:
             format=asm.AudioFormat.MP3,
             suno=SunoOptions(custom_mode=False),
         )
-        done: MusicJob = client.wait(job, timeout=30, on_update=lambda j: None)
+        done: MusicJob = client.wait(job, deadline=30, on_update=lambda j: None)
         assert done.is_completed
         assert _summary(done)
         try:

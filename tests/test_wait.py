@@ -92,7 +92,7 @@ def test_the_deadline_raises_a_timeout_carrying_the_job(
     fake_gateway.script(timeline=[("in_progress", 3600)])
     created = vclient.create(model=SUNO, prompt="x")
     with pytest.raises(MusicJobTimeout) as info:
-        vclient.wait(created, timeout=60)
+        vclient.wait(created, deadline=60)
     assert info.value.job_id == created.id
     assert info.value.last_job is not None
     assert info.value.last_job.status == JobStatus.IN_PROGRESS
@@ -187,7 +187,7 @@ def test_a_dead_gateway_is_retried_until_the_deadline(
         MusicClient(api_key=key, base_url=base, sleep=fake_clock.sleep, clock=fake_clock) as c,
         pytest.raises(MusicJobTimeout) as info,
     ):
-        c.wait("task_000001", timeout=30)
+        c.wait("task_000001", deadline=30)
     assert isinstance(info.value.__context__, APIConnectionError) or info.value.last_job is None
     assert 30 <= fake_clock() <= 30.001
 

@@ -4,8 +4,10 @@ The public names are re-exported here; the modules behind them are private.
 The generated low-level client is ``ai_stats_gateway`` (see ``MusicClient.raw``).
 """
 
+from typing import TYPE_CHECKING
+
 from ._audio import MusicAudio
-from ._client import AsyncMusicClient, MusicClient
+from ._client import NOT_GIVEN, AsyncMusicClient, MusicClient, NotGiven, TimeoutTypes
 from ._core import RetryPolicy
 from ._errors import (
     AIStatsError,
@@ -47,15 +49,20 @@ from ._options import (
     VocalGender,
     check_suno_rules,
 )
-from ._polling import PollPolicy, WaitResult
+from ._polling import OnUpdate, PollPolicy, WaitResult
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from ._download import AllProgress, Progress
+
 __all__ = [
+    "NOT_GIVEN",
     "AIStatsError",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AllProgress",
     "AsyncMusicClient",
     "AudioFormat",
     "AuthenticationError",
@@ -80,16 +87,30 @@ __all__ = [
     "MusicJobTimeout",
     "MusicUsage",
     "NotFoundError",
+    "NotGiven",
+    "OnUpdate",
     "PermissionDeniedError",
     "PollPolicy",
+    "Progress",
     "ProviderRouting",
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
     "SunoOptions",
+    "TimeoutTypes",
     "TraceLevel",
     "VocalGender",
     "WaitResult",
     "__version__",
     "check_suno_rules",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The download progress types live with the downloads, which are imported
+    # on first use (import time): so are these two names.
+    if name in ("Progress", "AllProgress"):
+        from . import _download
+
+        return getattr(_download, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -279,7 +279,7 @@ def _job_payload(job: MusicJob, files: list[dict[str, Any]] | None = None) -> di
 
 
 def _see_through(run: _Run, start: Callable[..., MusicJob], policy: PollPolicy | None) -> MusicJob:
-    """Run a wait -- ``start(poll=..., on_update=..., [timeout=...])`` -- with progress.
+    """Run a wait -- ``start(poll=..., on_update=..., [deadline=...])`` -- with progress.
 
     A failed job or a timeout raises, as the client does; the first status
     seen names the job, so that an interrupt can say which one goes on.
@@ -295,7 +295,7 @@ def _see_through(run: _Run, start: Callable[..., MusicJob], policy: PollPolicy |
     kwargs: dict[str, Any] = {"poll": policy, "on_update": on_update}
     timeout = getattr(run.args, "timeout", None)
     if timeout is not None:
-        kwargs["timeout"] = timeout
+        kwargs["deadline"] = timeout
     console.start_clock()
     try:
         done = start(**kwargs)

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import random
+from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -30,7 +31,7 @@ from ._errors import (
     ServerError,
     parse_retry_after,
 )
-from ._models import MusicJob
+from ._models import JobContext, MusicJob
 
 log = logging.getLogger("ai_stats_music")
 
@@ -102,6 +103,13 @@ def resolve_api_key(api_key: str | None) -> _Secret:
         )
     if any(c in key for c in "\r\n\0"):
         raise AIStatsError("the API key must be a single-line string")
+    if not key.isascii():
+        # HTTP header values are bytes: httpx would fail on the first request
+        # with a bare UnicodeEncodeError (which prints the character).
+        raise AIStatsError(
+            "the API key must be ASCII text (it goes in an HTTP header); this one has "
+            "other characters: was it copied with a typographic quote or a space?"
+        )
     return _Secret(key.strip())
 
 
@@ -209,6 +217,69 @@ def create_timeout_of(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(float(timeout), pool=None)
 
 
+def check_timeout(value: object, name: str = "timeout") -> None:
+    """Refuse, before anything is sent, a timeout that is not seconds, an
+    ``httpx.Timeout`` or ``None``: positive and finite, and never a ``bool``
+    (``True`` is 1 to Python, not a number of seconds to a reader)."""
+    if value is None:
+        return
+    if isinstance(value, httpx.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            check_timeout(getattr(value, part), f"{name}.{part}")
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be seconds, an httpx.Timeout or None, not {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+
+
+def check_max_retries(value: object) -> int:
+    """A retry count: a non-negative ``int``, never a ``bool`` or a float."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be a whole number, not {value!r}")
+    if value < 0:
+        raise ValueError(f"max_retries must be 0 or more, not {value!r}")
+    return value
+
+
+def check_headers(headers: object, name: str, *, allow_auth: bool = False) -> dict[str, str]:
+    """Header names and values as text that can go on the wire, checked up front.
+
+    ``Authorization`` is refused (unless ``allow_auth``): the API key is the
+    client's (``api_key=``, or ``with_options(api_key=...)``), and a header
+    that silently replaced it would send a request signed by someone else.
+    """
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"{name} must be a mapping of header names to values")
+    checked: dict[str, str] = {}
+    for key, value in headers.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"{name}: header names and values must be strings, not {key!r}")
+        if not key.isascii() or not value.isascii() or any(c in key + value for c in "\r\n\0"):
+            raise ValueError(f"{name}: header {key!r:.60} must be single-line ASCII text")
+        if not allow_auth and key.lower() == "authorization":
+            raise ValueError(
+                f"{name} must not set Authorization: the API key is the client's "
+                "(pass api_key=, or use client.with_options(api_key=...))"
+            )
+        checked[key] = value
+    return checked
+
+
+def check_query(query: object) -> dict[str, str]:
+    """``extra_query``: text parameters added to the request's URL."""
+    if query is None:
+        return {}
+    if not isinstance(query, Mapping):
+        raise TypeError("extra_query must be a mapping of parameter names to values")
+    for key, value in query.items():
+        if not isinstance(key, str) or not isinstance(value, str | int | float):
+            raise TypeError(f"extra_query: parameter {key!r:.60} must be text or a number")
+    return dict(query)
+
+
 def create_kwargs(body: _gen.MusicGenerateRequest) -> dict[str, Any]:
     return _gen.generate_music._get_kwargs(body=body)
 
@@ -217,8 +288,17 @@ def status_kwargs(job_id: str) -> dict[str, Any]:
     return _gen.get_music_generation._get_kwargs(music_id=job_id)
 
 
-def parse_job(response: httpx.Response, *, job_id: str | None = None) -> MusicJob:
-    """The job in a success answer, or ``MalformedResponseError`` naming what is wrong."""
+def parse_job(
+    response: httpx.Response,
+    *,
+    job_id: str | None = None,
+    requested_format: str | None = None,
+) -> MusicJob:
+    """The job in a success answer, or ``MalformedResponseError`` naming what is wrong.
+
+    The job's :class:`JobContext` gets the answer's ``X-Request-Id`` and the
+    ``format`` that was asked for on create (facts that are not in the body).
+    """
     try:
         data = json.loads(response.content)
     except (ValueError, RecursionError) as exc:
@@ -232,7 +312,13 @@ def parse_job(response: httpx.Response, *, job_id: str | None = None) -> MusicJo
             job_id=job_id,
         ) from None
     try:
-        job = MusicJob.from_dict(data)
+        job = MusicJob.from_dict(
+            data,
+            context=JobContext(
+                requested_format=requested_format,
+                request_id=response.headers.get("x-request-id"),
+            ),
+        )
     except MalformedResponseError as exc:
         exc.response = exc.response or response
         exc.request = exc.request or response.request
@@ -311,6 +397,9 @@ class RetryPolicy:
             raise ValueError("max_retries must be >= 0")
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Seconds before try ``attempt + 1`` when the server said nothing:
+        exponential up to ``max_delay``, shortened by jitter so that clients
+        failing together do not retry in lockstep."""
         base = min(self.max_delay, self.initial_delay * 2.0**attempt)
         return base * (1.0 - self.jitter * rng.random())
 

@@ -169,6 +169,7 @@ class MusicUsage:
         return _make(cls, _fields(_require_mapping(src, _where), _USAGE_FIELDS, _USAGE_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
+        """The object as the server sent it (``from_dict`` of it gives it back)."""
         out: dict[str, Any] = {}
         n = self._nulls
         for key in _USAGE_FIELDS:
@@ -241,6 +242,7 @@ class MusicClip:
         return _make(cls, _fields(_require_mapping(src, _where), _CLIP_FIELDS, _CLIP_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
+        """The object as the server sent it (``from_dict`` of it gives it back)."""
         out: dict[str, Any] = {}
         n = self._nulls
         _emit(out, "index", self.index, n)
@@ -337,9 +339,12 @@ class JobContext:
     ``requested_format`` is the ``format`` sent on create (``"mp3"``,
     ``"wav"``...): the last resort for the content type of an audio whose
     bytes and answer do not tell (see ``MusicAudio.content_type``).
+    ``request_id`` is the answer's ``X-Request-Id`` (what the gateway's
+    support asks for), ``None`` when the gateway sent none.
     """
 
     requested_format: str | None = None
+    request_id: str | None = None
 
 
 _NO_CONTEXT: Final = JobContext()
@@ -419,10 +424,12 @@ class MusicJob:
 
     @property
     def is_completed(self) -> bool:
+        """Whether the job ended with its audio (``status == "completed"``)."""
         return self.status == JobStatus.COMPLETED
 
     @property
     def is_failed(self) -> bool:
+        """Whether the job ended without audio (``status == "failed"``)."""
         return self.status == JobStatus.FAILED
 
     @property

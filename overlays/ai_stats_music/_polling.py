@@ -470,6 +470,7 @@ class WaitResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the job completed (then ``job`` is set, else ``error``)."""
         return self.error is None
 
     def result(self) -> MusicJob:
