@@ -33,7 +33,7 @@ def _loaded() -> list[str]:
 
 def gateway() -> None:
     testing = importlib.import_module("ai_stats_music.testing")
-    with testing.run_fake_gateway() as gw:
+    with testing.run_fake_gateway(queued=("suno/",)) as gw:
         info = {"base_url": gw.base_url, "api_key": gw.api_key, "module": testing.__file__}
         print(json.dumps(info), flush=True)
         sys.stdin.read()  # until the test closes our stdin

@@ -13,6 +13,18 @@ from ai_stats_music.testing import FakeGateway
 pytest_plugins = ["ai_stats_music.testing.pytest_plugin"]
 
 
+@pytest.fixture(autouse=True)
+def _gateway_of_2025_for_the_older_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most of this suite was written for the 2025 gateway: every job queued, Suno
+    routable, ids ``task_000001``... Every FakeGateway a test makes (the fixture's
+    and its own) keeps that behaviour unless the test asks otherwise
+    (``FakeGateway(queued=(), job_ids="request")``: today's gateway, the plugin's
+    default for users). ``eleven-labs/``, ``google/lyria`` and ``minimax/`` stay
+    synchronous, as today."""
+    monkeypatch.setattr(FakeGateway, "default_queued", ("suno/", "elevenlabs/"))
+    monkeypatch.setattr(FakeGateway, "default_job_ids", "task")
+
+
 @pytest.fixture
 def sleeps() -> SleepRecorder:
     return SleepRecorder()

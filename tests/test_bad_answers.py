@@ -42,6 +42,8 @@ from ai_stats_music import (
     AsyncMusicClient,
     AuthenticationError,
     BadRequestError,
+    FeatureDisabledError,
+    InsufficientFundsError,
     MalformedResponseError,
     MusicClient,
     MusicJob,
@@ -353,10 +355,12 @@ def _expected_class(code: int) -> type[APIStatusError]:
     return {
         400: BadRequestError,
         401: AuthenticationError,
+        402: InsufficientFundsError,
         403: PermissionDeniedError,
         404: NotFoundError,
         422: BadRequestError,
         429: RateLimitError,
+        501: FeatureDisabledError,
     }.get(code, ServerError if code >= 500 else APIStatusError)
 
 

@@ -353,7 +353,9 @@ def test_create_is_not_retried_when_it_may_have_reached_the_server(
 def test_create_is_not_retried_after_a_read_timeout(fake_gateway: FakeGateway) -> None:
     fake_gateway.inject(Fault.stall(after_processing=True), on="create")
     with (
-        MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, timeout=0.2) as c,
+        MusicClient(
+            api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, create_timeout=0.2
+        ) as c,
         pytest.raises(APITimeoutError) as info,
     ):
         c.create(model=SUNO, prompt="x")

@@ -6,8 +6,12 @@ does, so that the client's tests can rely on it.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import contextlib
 import gc
+import importlib
+import inspect
 import io
 import json
 import socket
@@ -15,13 +19,16 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import warnings
 import wave
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from test_contract import assert_conforms
 
 from ai_stats_music import MusicJob
 from ai_stats_music.testing import (
@@ -173,7 +180,7 @@ def test_wrong_or_missing_key_is_401(
     for method, path in [("POST", "/music/generate"), ("GET", "/music/generate/task_000001")]:
         r = http.request(method, fake_gateway.base_url + path, headers=headers, json=SUNO)
         assert r.status_code == 401
-        assert r.json()["error"] == "unauthorized"
+        assert r.json()["error"] == "unauthorised"
         assert DEFAULT_API_KEY not in r.text
     assert fake_gateway.jobs_created == 0
 
@@ -311,10 +318,9 @@ def test_unknown_operation_is_json_404_or_405(api: httpx.Client) -> None:
     [
         ("suno/v4.5plus", "suno", "V4_5PLUS"),
         ("elevenlabs/music_v1", "elevenlabs", "music_v1"),
-        ("minimax/music-1-5", "minimax", "music-1-5"),
     ],
 )
-def test_create_answer_is_the_documented_shape(
+def test_a_queued_create_answer_is_the_2025_shape(
     api: httpx.Client, model: str, provider: str, native: str
 ) -> None:
     answer = create(api, {"model": model, "prompt": "x"})
@@ -976,3 +982,331 @@ def test_plugin_gateway_runs_on_fake_clock_when_asked(
     fake_gateway: FakeGateway, fake_clock: VirtualClock
 ) -> None:
     assert fake_gateway.clock is fake_clock
+
+
+# -- today's gateway (shared/upstream/README.md) ---------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
+
+
+@pytest.fixture
+def today() -> Iterator[FakeGateway]:
+    """The gateway as it is now, whatever the suite's 2025 defaults (see conftest.py)."""
+    with FakeGateway(queued=(), job_ids="request").serve() as gw:
+        yield gw
+
+
+@pytest.fixture
+def tapi(today: FakeGateway) -> Iterator[httpx.Client]:
+    with new_client(today) as c:
+        yield c
+
+
+def example(name: str) -> Any:
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def test_the_plugin_default_is_todays_gateway() -> None:
+    defaults = inspect.signature(FakeGateway).parameters
+    assert defaults["queued"].default is None  # falls back on the class defaults below
+    source = inspect.getsource(importlib.import_module("ai_stats_music.testing._gateway"))
+    assert "default_queued: ClassVar[tuple[str, ...]] = ()" in source
+    assert 'default_job_ids: ClassVar[JobIds] = "request"' in source
+
+
+@pytest.mark.parametrize(
+    ("model", "fmt", "magic", "provider"),
+    [
+        ("eleven-labs/music", None, b"ID3", "elevenlabs"),
+        ("eleven-labs/music", "mp3", b"ID3", "elevenlabs"),
+        ("eleven-labs/music", "wav", b"RIFF", "elevenlabs"),
+        ("eleven-labs/music", "ogg", b"OggS", "elevenlabs"),
+        ("google/lyria-3-clip-preview", None, b"RIFF", "google"),
+        ("google/lyria-3-pro-preview", "mp3", b"RIFF", "google"),  # Lyria answers WAV
+    ],
+)
+def test_inline_providers_create_completed_with_base64_audio_then_serve_the_stored_copy(
+    today: FakeGateway,
+    tapi: httpx.Client,
+    model: str,
+    fmt: str | None,
+    magic: bytes,
+    provider: str,
+) -> None:
+    body: dict[str, Any] = {"model": model, "prompt": "strings", "duration": 12}
+    if fmt is not None:
+        body["format"] = fmt
+    r = tapi.post("/music/generate", json=body)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert_conforms(answer)
+    assert answer["status"] == "completed"
+    assert answer["provider"] == provider
+    assert answer["model"] == model
+    assert "audio_url" not in answer
+    assert "output" not in answer
+    audio = base64.b64decode(answer["audio_base64"], validate=True)
+    assert audio.startswith(magic)
+    if magic == b"RIFF":
+        assert audio[8:12] == b"WAVE"
+        read_wav(audio)  # a real WAV, not only its first bytes
+    if magic == b"ID3":
+        assert audio[10:12] == b"\xff\xfb"  # an MPEG frame follows the tag
+    assert answer["id"].startswith("G-")
+    assert len(answer["id"]) == 28
+    assert r.headers["x-request-id"] == answer["id"]
+    if provider == "google":
+        parts = answer["result"]["candidates"][0]["content"]["parts"]
+        assert parts[0]["inlineData"]["mimeType"] == "audio/wav"
+        assert set(answer["usage"]) == {"input_tokens", "output_tokens", "total_tokens"}
+    else:
+        assert answer["usage"] == {"requests": 1, "output_audio_seconds": 12}
+        assert answer["nativeResponseId"].startswith("song_")
+
+    stored = status(tapi, answer["id"])
+    assert_conforms(stored)
+    shape = example("status-elevenlabs-stored.json")
+    assert set(shape) <= set(stored)  # the literal example is a partial object
+    assert stored["audio_base64"] == stored["output"][0]["audio_base64"] == answer["audio_base64"]
+    assert stored["usage"] == {"output_audio_count": 1, "output_audio_seconds": 12}
+    job = MusicJob.from_dict(stored)
+    assert job.is_completed
+    assert job.to_dict() == stored
+
+
+def test_minimax_creates_completed_with_an_audio_url_on_the_audio_origin(
+    today: FakeGateway, tapi: httpx.Client, http: httpx.Client
+) -> None:
+    answer = create(tapi, {"model": "minimax/music-2.6", "prompt": "synthwave", "format": "wav"})
+    assert_conforms(answer)
+    shape = example("create-minimax-gmicloud.json")
+    assert set(shape) <= set(answer) | {"usage"}
+    assert answer["status"] == "completed"
+    assert "audio_base64" not in answer
+    assert answer["audio_url"].startswith(today.audio_base_url + "/")
+    assert answer["result"]["trace_id"] == answer["nativeResponseId"]
+    assert answer["result"]["data"]["audio"] == answer["audio_url"]
+    str(uuid.UUID(answer["nativeResponseId"]))  # a trace id
+    audio = http.get(answer["audio_url"])
+    assert audio.status_code == 200
+    assert audio.headers["content-type"] == "audio/wav"
+    assert audio.content.startswith(b"RIFF")
+    assert audio.content[8:12] == b"WAVE"
+    assert "authorization" not in today.requests_for(origin="audio")[0].headers
+    mp3 = create(tapi, {"model": "minimax/music-3.0", "prompt": "x"})  # mp3 by default
+    got = http.get(mp3["audio_url"])
+    assert got.headers["content-type"] == "audio/mpeg"
+    assert got.content.startswith(b"ID3")
+    stored = status(tapi, answer["id"])
+    assert_conforms(stored)
+    assert stored["audio_url"] == stored["output"][0]["audio_url"] == answer["audio_url"]
+    assert stored["usage"] == {"output_audio_count": 1, "output_audio_seconds": 8}
+
+
+def test_the_inline_audio_size_is_configurable_per_gateway_and_per_job() -> None:
+    with FakeGateway(queued=(), inline_audio_size=1000).serve() as gw, new_client(gw) as c:
+        small = create(c, {"model": "eleven-labs/music", "prompt": "a", "format": "wav"})
+        assert len(base64.b64decode(small["audio_base64"])) == 1000
+        gw.script(clips=[Clip(audio_size=5 * 2**20)])
+        big = create(c, {"model": "eleven-labs/music", "prompt": "b", "format": "mp3"})
+        audio = base64.b64decode(big["audio_base64"])
+        assert len(audio) == 5 * 2**20
+        assert audio.startswith(b"ID3")
+
+
+def test_a_failed_synchronous_job_is_failed_at_create_with_the_payload_in_result(
+    today: FakeGateway, tapi: httpx.Client
+) -> None:
+    today.script(final="failed", error={"status": "moderation_blocked"})
+    answer = create(tapi, {"model": "eleven-labs/music", "prompt": "x"})
+    assert_conforms(answer)
+    assert answer["status"] == "failed"
+    assert "error" not in answer
+    assert "audio_base64" not in answer
+    assert answer["result"]["detail"] == {"status": "moderation_blocked"}
+    assert status(tapi, answer["id"])["status"] == "failed"
+
+
+def test_suno_is_not_routable_today_but_queued_on_request(tapi: httpx.Client) -> None:
+    r = tapi.post("/music/generate", json=SUNO)
+    assert r.status_code == 400
+    body = r.json()
+    assert body["error"] == "not_supported"
+    assert body["reason"] == "model_not_available"
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert body["status_code"] == 400
+    assert body["retryable"] is False
+    assert "suno/v4.5plus" in body["message"]
+    gateway = FakeGateway(queued=["suno/"], job_ids="request", clock=VirtualClock())
+    with gateway.serve() as gw, new_client(gw) as c:
+        gw.script(timeline=[("queued", 1), ("in_progress", 5)], clips=1)
+        job = create(c, SUNO)
+        assert_conforms(job)
+        assert job["status"] == "queued"
+        assert job["id"].startswith("G-")
+        assert job["nativeResponseId"].startswith("task_")
+        clock = gw.clock
+        assert isinstance(clock, VirtualClock)
+        clock.advance(6)
+        done = status(c, job["id"])
+        assert_conforms(done)
+        assert done["status"] == "completed"
+        assert set(example("status-queued-provider.json")["output"][0]) <= set(done["output"][0])
+
+
+def test_queued_can_be_changed_on_a_running_gateway_and_star_queues_everything(
+    today: FakeGateway, tapi: httpx.Client
+) -> None:
+    today.queued = ["*"]
+    assert create(tapi, {"model": "eleven-labs/music", "prompt": "x"})["status"] == "queued"
+    today.queued = []
+    assert tapi.post("/music/generate", json=SUNO).status_code == 400
+    with pytest.raises(TypeError):
+        today.queued = "suno/"  # a str is an Iterable[str]: refused at run time
+
+
+@pytest.mark.parametrize(
+    ("model", "fmt"),
+    [("eleven-labs/music", "aac"), ("minimax/music-2.6", "ogg"), ("minimax/music-3.0", "aac")],
+)
+def test_a_format_the_provider_refuses_is_the_executors_nested_error(
+    today: FakeGateway, tapi: httpx.Client, model: str, fmt: str
+) -> None:
+    r = tapi.post("/music/generate", json={"model": model, "prompt": "x", "format": fmt})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["error"]["type"] == "invalid_request_error"
+    assert body["error"]["param"] == "format"
+    assert fmt in body["error"]["message"]
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert today.jobs_created == 0
+
+
+def test_the_create_is_held_open_for_the_generation_time(today: FakeGateway) -> None:
+    """The hold is asserted through the gateway's own count of creates held at once,
+    never through a duration."""
+    today.script(generation_seconds=30)  # held until the client hangs up (then it completes)
+    with new_client(today) as c:
+        with pytest.raises(httpx.ReadTimeout):
+            c.post("/music/generate", json={"model": "eleven-labs/music"}, timeout=0.3)
+        job = today.jobs[0]
+        assert today.creates_in_flight == 1
+        assert status(c, job.id)["status"] == "in_progress"  # generating: no audio yet
+        assert today.status_of(job.id) == "in_progress"
+
+
+async def test_hundreds_of_creates_held_open_at_once_are_all_served() -> None:
+    with FakeGateway(queued=(), generation_seconds=2.0).serve() as gw:
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        async with httpx.AsyncClient(
+            base_url=gw.base_url, headers=gw.auth_headers, limits=limits, timeout=60, verify=TLS
+        ) as c:
+            body = {"model": "minimax/music-2.6", "prompt": "many"}
+            answers = await asyncio.gather(
+                *(c.post("/music/generate", json=body) for _ in range(300))
+            )
+    assert [a.status_code for a in answers] == [200] * 300
+    assert len({a.json()["id"] for a in answers}) == 300
+    assert gw.peak_creates_in_flight >= 200  # held open together, not one after another
+    assert len({r.peer for r in gw.requests_for(operation="create")}) == 300
+
+
+def test_the_501_switch_answers_every_music_operation_with_the_disabled_body(
+    today: FakeGateway, tapi: httpx.Client
+) -> None:
+    job = create(tapi, {"model": "eleven-labs/music"})
+    today.music_disabled = True
+    for r in (
+        tapi.post("/music/generate", json={"model": "eleven-labs/music"}),
+        tapi.post("/music/generations", json=SUNO),
+        tapi.get(f"/music/generate/{job['id']}"),
+        tapi.get("/music/generations/nope"),
+    ):
+        assert r.status_code == 501
+        assert r.json() == example("error-feature-disabled-501.json")
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["x-request-id"].startswith("G-")
+    assert today.jobs_created == 1
+    today.music_disabled = False
+    assert status(tapi, job["id"])["status"] == "completed"
+    with FakeGateway(music_disabled=True).serve() as off, new_client(off) as c:
+        assert c.post("/music/generate", json={"model": "eleven-labs/music"}).status_code == 501
+
+
+def test_errors_are_the_normalised_envelope_with_a_request_id(
+    today: FakeGateway, tapi: httpx.Client, http: httpx.Client
+) -> None:
+    shape = set(example("error-normalized.json")) - {"generation_id", "category", "details"}
+    not_found = tapi.get("/music/generate/G-NOPE")
+    bad = tapi.post("/music/generate", json={"prompt": "no model"})
+    unauthorised = http.post(today.base_url + "/music/generate", json={"model": "x/y"})
+    for r, code in ((not_found, 404), (bad, 400), (unauthorised, 401)):
+        body = r.json()
+        assert r.status_code == code == body["status_code"]
+        assert shape <= set(body), body
+        assert body["request_id"] == r.headers["x-request-id"]
+        assert r.headers["x-gateway-error-origin"] == body["error_origin"]
+    assert not_found.json()["reason"] == "music_not_found_or_not_owned"
+    assert bad.json()["error"] == "validation_error"
+    assert unauthorised.json()["error"] == "unauthorised"
+    ids = [r.request_id for r in today.requests]
+    assert len(set(ids)) == len(ids)
+    assert all(i and i.startswith("G-") for i in ids)
+
+
+def test_x_request_id_on_success_is_a_switch(tapi: httpx.Client) -> None:
+    answer = tapi.post("/music/generate", json={"model": "eleven-labs/music"})
+    assert answer.headers["x-request-id"] == answer.json()["id"]
+    with FakeGateway(queued=(), request_id_header=False).serve() as gw, new_client(gw) as c:
+        ok = c.post("/music/generate", json={"model": "eleven-labs/music"})
+        assert ok.status_code == 200
+        assert "x-request-id" not in ok.headers
+        missing = c.get("/music/generate/none")
+        assert missing.headers["x-request-id"] == missing.json()["request_id"]  # errors: always
+
+
+def test_scripted_402_504_and_executor_errors(today: FakeGateway, tapi: httpx.Client) -> None:
+    body = {"model": "minimax/music-2.6", "prompt": "x"}
+    today.inject(Fault.insufficient_funds(min_usd=1.25), on="create")
+    funds = tapi.post("/music/generate", json=body)
+    assert funds.status_code == 402
+    assert funds.json()["error"] == "insufficient_funds"
+    assert funds.json()["min_usd"] == 1.25
+    assert funds.json()["reason"]
+    assert funds.json()["request_id"] == funds.headers["x-request-id"]
+    assert today.jobs_created == 0  # refused before any job
+
+    today.inject(Fault.queue_timeout(), on="create")
+    timeout = tapi.post("/music/generate", json=body)
+    assert timeout.status_code == 504
+    payload = timeout.json()
+    assert payload["error"] == "gmicloud_request_queue_timeout"
+    assert "status" in payload
+    assert today.jobs_created == 1  # the job exists, under the id the body gives
+    later = status(tapi, payload["request_id"])
+    assert later["id"] == payload["request_id"]
+    assert later["status"] == "completed"
+
+    today.inject(Fault.executor_error(message="bad format", param="format"), on="create")
+    nested = tapi.post("/music/generate", json=body)
+    assert nested.status_code == 400
+    assert nested.json()["error"] == {
+        "type": "invalid_request_error",
+        "message": "bad format",
+        "param": "format",
+    }
+    today.inject(Fault.gateway_error(429, "key_limit_exceeded", retry_after=3), on="status")
+    limited = tapi.get(f"/music/generate/{later['id']}")
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "3"
+    assert limited.json()["retryable"] is True
+    assert limited.json()["request_id"] == limited.headers["x-request-id"]
+
+
+def test_default_status_faults_use_the_envelope_too(today: FakeGateway, tapi: httpx.Client) -> None:
+    today.inject(Fault.status(502), on="create")
+    r = tapi.post("/music/generate", json={"model": "eleven-labs/music"})
+    assert r.status_code == 502
+    body = r.json()
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert (body["status_code"], body["error_type"], body["retryable"]) == (502, "system", True)

@@ -34,7 +34,8 @@ from ai_stats_music import (
 from ai_stats_music.testing import FakeGateway, Fault, VirtualClock
 
 SUNO: Final = "suno/v4.5plus"
-#: The client's read timeout here: long enough for loopback, short for a stall.
+#: The client's read timeout here (a create's own, ``create_timeout``, and the
+#: status reads' of ``create_and_wait``): long enough for loopback, short for a stall.
 READ_TIMEOUT: Final = 0.3
 
 #: Faults that strike once the request was processed: the job exists, the answer is lost.
@@ -77,7 +78,7 @@ def test_a_create_that_may_have_been_processed_is_sent_once_and_says_so(
         MusicClient(
             api_key=fake_gateway.api_key,
             base_url=fake_gateway.base_url,
-            timeout=READ_TIMEOUT,
+            create_timeout=READ_TIMEOUT,
             sleep=lambda _: None,
         ) as client,
         pytest.raises(AIStatsError) as info,
@@ -94,7 +95,10 @@ async def test_the_async_client_sends_it_once_too(
 ) -> None:
     fake_gateway.inject(fault, on="create")
     async with AsyncMusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, timeout=READ_TIMEOUT
+        api_key=fake_gateway.api_key,
+        base_url=fake_gateway.base_url,
+        timeout=READ_TIMEOUT,
+        create_timeout=READ_TIMEOUT,
     ) as client:
         with pytest.raises(AIStatsError) as info:
             await client.create_and_wait(model=SUNO, prompt="paid work")
@@ -125,7 +129,10 @@ def test_at_most_one_job_per_create_call_under_random_faults(fake_clock: Virtual
     with (
         FakeGateway(clock=fake_clock).serve() as gw,
         MusicClient(
-            api_key=gw.api_key, base_url=gw.base_url, timeout=READ_TIMEOUT, sleep=fake_clock.sleep
+            api_key=gw.api_key,
+            base_url=gw.base_url,
+            create_timeout=READ_TIMEOUT,
+            sleep=fake_clock.sleep,
         ) as client,
     ):
         for i in range(200):

@@ -194,6 +194,7 @@ async def _soak_async(rate: float, seed: int) -> Figures:
             api_key=gw.api_key,
             base_url=gw.base_url,
             timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
+            create_timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
             poll_policy=POLICY,
         ) as client:
             known = await _create_all(client, figures)
@@ -215,6 +216,7 @@ def _soak_sync(rate: float, seed: int, jobs: int) -> Figures:
             api_key=gw.api_key,
             base_url=gw.base_url,
             timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
+            create_timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
             poll_policy=POLICY,
             sleep=lambda _: None,  # create's retries: the server's Retry-After is 0.2 s
         ) as client:

@@ -631,7 +631,10 @@ def cmd_demo(run: _Run) -> Exit:
     script = JobScript(timeline=[("queued", 1.0), ("in_progress", 3.0)], clips=2)
     console = run.console
     console.note("demo: a local fake gateway stands in for the API (no API key, no network)")
-    with _no_proxies(), FakeGateway(default_script=script).serve() as gateway:
+    # Suno queues its jobs (the 2025 flow the demo shows, with Suno's task ids);
+    # today's gateway routes it nowhere, so the demo's gateway is told to.
+    gateway = FakeGateway(default_script=script, queued=("suno/",), job_ids="task")
+    with _no_proxies(), gateway.serve():
         run.args.prompt, run.args.model = DEMO_PROMPT, QUEUED_MODEL
         run.args.duration, run.args.format = 12, None
         console.note(f'$ ai-stats-music generate "{DEMO_PROMPT}" --duration 12 --wait')

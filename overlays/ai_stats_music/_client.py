@@ -30,11 +30,13 @@ import httpx
 
 from . import _gen
 from ._core import (
+    DEFAULT_CREATE_TIMEOUT,
     DEFAULT_TIMEOUT,
     RetryPolicy,
     _Secret,
     check_job_id,
     create_kwargs,
+    create_timeout_of,
     job_id_of,
     log,
     note_create_failure,
@@ -84,7 +86,11 @@ NOT_GIVEN: Final = _NotGiven()
 
 USER_AGENT: Final = f"ai-stats-music/{__version__} python-httpx/{httpx.__version__}"
 
-#: One pool per client; sized for ``wait_many`` (see its ``concurrency``).
+#: One pool per client, for creates and status reads alike: at most 64
+#: connections to the gateway at once (``limits=`` changes it). ``wait_many``'s
+#: reads fit easily (see its ``concurrency``); creates beyond 64 at once queue
+#: for a connection -- unsent, and without a deadline -- and go out as earlier
+#: ones are answered.
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 
 
@@ -142,8 +148,10 @@ class _BaseClient:
         api_key: str | None,
         base_url: str | None,
         timeout: TimeoutTypes,
+        create_timeout: TimeoutTypes,
         max_retries: int,
         headers: Mapping[str, str] | None,
+        limits: httpx.Limits | None,
         allow_insecure_http: bool,
         poll_policy: PollPolicy | None,
         clock: Callable[[], float],
@@ -153,6 +161,7 @@ class _BaseClient:
         self._clock = clock
         self.base_url: str = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self.max_retries: int = max_retries
+        self._create_timeout = create_timeout_of(create_timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._no_retry = RetryPolicy(max_retries=0)
         self._rng = random.Random()
@@ -170,7 +179,7 @@ class _BaseClient:
             if isinstance(timeout, httpx.Timeout) or timeout is None
             else httpx.Timeout(timeout),
             follow_redirects=False,
-            httpx_args={"limits": DEFAULT_LIMITS},
+            httpx_args={"limits": DEFAULT_LIMITS if limits is None else limits},
         )
 
     @property
@@ -201,7 +210,13 @@ class _BaseClient:
     def _create_kwargs(
         self, params: CreateParams, timeout: TimeoutTypes | _NotGiven
     ) -> dict[str, Any]:
-        return self._kwargs(create_kwargs(build_request(**params)), timeout)
+        # Always explicit: a create's timeout is its own (the generation happens
+        # inside the request), never the status reads' shorter one, nor the
+        # defaults of an http_client passed in.
+        create_timeout = (
+            self._create_timeout if isinstance(timeout, _NotGiven) else create_timeout_of(timeout)
+        )
+        return self._kwargs(create_kwargs(build_request(**params)), create_timeout)
 
     def _wait_args(
         self,
@@ -256,13 +271,26 @@ def _parse_status(job_id: str) -> Callable[[httpx.Response], tuple[MusicJob, flo
 class MusicClient(_BaseClient):
     """Synchronous client of the music API.
 
-    ``api_key`` defaults to ``$AI_STATS_API_KEY``, ``base_url`` to
-    ``$AI_STATS_BASE_URL`` or ``https://api.phaseo.app/v1``. ``timeout`` applies
-    to each request, ``max_retries`` to each call (see :class:`RetryPolicy` for
-    what is retried: job creation is only retried when it provably did not
-    reach the server). Pass ``http_client`` to use your own ``httpx.Client``
-    (its base URL is ignored; it is not closed by :meth:`close`).
-    ``sleep`` is injectable for tests that run in virtual time.
+    ``api_key`` defaults to ``$AI_STATS_API_KEY``, else ``$PHASEO_API_KEY`` (the
+    variable of the gateway's own SDK); ``base_url`` to ``$AI_STATS_BASE_URL``,
+    else ``$PHASEO_BASE_URL``, else ``https://api.phaseo.app/v1``.
+
+    ``create_timeout`` bounds a create (default 180 s for the answer, no bound
+    on waiting for a free connection): the gateway holds the request open
+    while the music is generated, tens of seconds, and gives up itself at
+    about 60 s with a 504 that names the request, so the client waits longer
+    than the gateway does. A number bounds connecting, sending and the answer;
+    an ``httpx.Timeout`` is used as given. ``timeout`` bounds each status read
+    and download (default 30 s; 10 s to connect), which the gateway answers at
+    once. ``max_retries`` applies to each call (see :class:`RetryPolicy`: job
+    creation is only retried when it provably did not reach the server).
+
+    ``limits`` sizes the connection pool shared by creates and status reads
+    (default 64 connections): more creates at once than that wait for a
+    connection, which never fails them. Pass ``http_client`` to use your own
+    ``httpx.Client`` instead (its base URL and limits are then its own; it is
+    not closed by :meth:`close`). ``sleep`` is injectable for tests that run in
+    virtual time.
     """
 
     def __init__(
@@ -271,8 +299,10 @@ class MusicClient(_BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        create_timeout: TimeoutTypes = DEFAULT_CREATE_TIMEOUT,
         max_retries: int = 2,
         headers: Mapping[str, str] | None = None,
+        limits: httpx.Limits | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         poll_policy: PollPolicy | None = None,
@@ -283,8 +313,10 @@ class MusicClient(_BaseClient):
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
+            create_timeout=create_timeout,
             max_retries=max_retries,
             headers=headers,
+            limits=limits,
             allow_insecure_http=allow_insecure_http,
             poll_policy=poll_policy,
             clock=clock,
@@ -330,12 +362,22 @@ class MusicClient(_BaseClient):
     def create(
         self, *, timeout: TimeoutTypes | _NotGiven = NOT_GIVEN, **params: Unpack[CreateParams]
     ) -> MusicJob:
-        """Start a music generation job; answers at once with the job queued or in progress.
+        """Start a music generation job and return it as the gateway answers.
 
-        Options are checked before sending (the Suno rules raise ``ValueError``
-        naming the missing field). ``extra_body`` sends fields newer than this
-        client. A failure that may have created a job anyway says so
-        (``error.job_may_exist``); it is never retried.
+        Every active provider is synchronous: the gateway holds the request
+        open while the music is generated and answers with the job already
+        ``completed`` (or ``failed``), its audio inside; a queued provider
+        answers at once with the job ``queued`` or ``in_progress``. A ``failed``
+        answer is returned, not raised (``create_and_wait`` raises it).
+
+        ``timeout`` is this call's create timeout (default: the client's
+        ``create_timeout``, 180 s). Options are checked before sending (the
+        Suno rules raise ``ValueError`` naming the missing field);
+        ``extra_body`` sends fields newer than this client. A failure that may
+        have created a job anyway says so (``error.job_may_exist``, and the
+        message says what can be done); it is never retried. A 501
+        (:class:`FeatureDisabledError`) or a 402
+        (:class:`InsufficientFundsError`) made no job.
         """
         kwargs = self._create_kwargs(params, timeout)
         return self._call(kwargs, self._parse_created, creating=True, job_id=None)
@@ -480,7 +522,9 @@ class MusicClient(_BaseClient):
         """Poll until the job ends; return it completed.
 
         ``job`` is a job or just its id, so a job created elsewhere (another
-        process, a restarted worker) can be waited for here. ``timeout`` is the
+        process, a restarted worker) can be waited for here. A job given
+        already ended (a synchronous provider's create answer) is returned, or
+        raised as :class:`MusicJobFailed`, without any request. ``timeout`` is the
         overall deadline in seconds (default: the poll policy's, 600 s; ``None``
         waits for ever); ``poll`` replaces the client's :class:`PollPolicy`.
         ``on_update(job)`` is called once per change of status. Raises
@@ -497,14 +541,20 @@ class MusicClient(_BaseClient):
         timeout: float | _NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
         on_update: OnUpdate | None = None,
+        create_timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
         **params: Unpack[CreateParams],
     ) -> MusicJob:
         """:meth:`create`, then :meth:`wait`: the finished job.
 
-        Every error raised after the job was created carries its ``job_id``, so
-        a job that was paid for is never lost: wait for it again with that id.
+        A create answered ``completed`` (every synchronous provider) is
+        returned as it came, with no status request; one answered ``failed``
+        raises :class:`MusicJobFailed` carrying it. Only a queued job is
+        polled. ``create_timeout`` is the create's timeout (default: the
+        client's), ``timeout`` the wait's deadline. Every error raised after
+        the job was created carries its ``job_id``, so a job that was paid for
+        is never lost: wait for it again with that id.
         """
-        created = self.create(**params)
+        created = self.create(timeout=create_timeout, **params)
         with self._scrubbing():
             return wait_sync(
                 self._poll_once,
@@ -583,8 +633,10 @@ class AsyncMusicClient(_BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        create_timeout: TimeoutTypes = DEFAULT_CREATE_TIMEOUT,
         max_retries: int = 2,
         headers: Mapping[str, str] | None = None,
+        limits: httpx.Limits | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         poll_policy: PollPolicy | None = None,
@@ -595,8 +647,10 @@ class AsyncMusicClient(_BaseClient):
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
+            create_timeout=create_timeout,
             max_retries=max_retries,
             headers=headers,
+            limits=limits,
             allow_insecure_http=allow_insecure_http,
             poll_policy=poll_policy,
             clock=clock,
@@ -738,10 +792,11 @@ class AsyncMusicClient(_BaseClient):
         timeout: float | _NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
         on_update: OnUpdate | None = None,
+        create_timeout: TimeoutTypes | _NotGiven = NOT_GIVEN,
         **params: Unpack[CreateParams],
     ) -> MusicJob:
         """:meth:`create`, then :meth:`wait` (see :meth:`MusicClient.create_and_wait`)."""
-        created = await self.create(**params)
+        created = await self.create(timeout=create_timeout, **params)
         with self._scrubbing():
             return await wait_async(
                 self._poll_once,
@@ -761,8 +816,10 @@ class AsyncMusicClient(_BaseClient):
         :class:`WaitResult` for each as it ends, in the order they end.
 
         ``concurrency`` bounds the status reads in flight (not the jobs waited
-        on: a sleeping wait costs nothing). One job's failure is its result's
-        ``error`` and does not stop the others. ``timeout`` is each job's
+        on: a sleeping wait costs nothing). A job given as a :class:`MusicJob`
+        that has already ended (a synchronous provider's create answer) yields
+        its result at once, without a request. One job's failure is its
+        result's ``error`` and does not stop the others. ``timeout`` is each job's
         deadline. Use ``async with contextlib.aclosing(client.wait_many(ids))``
         so that leaving the loop early cancels the waits at once.
         """

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
 import os
 import random
 from typing import Any, Final
@@ -23,6 +24,7 @@ from ._errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    FeatureDisabledError,
     MalformedResponseError,
     RateLimitError,
     ServerError,
@@ -35,7 +37,29 @@ log = logging.getLogger("ai_stats_music")
 DEFAULT_BASE_URL: Final = "https://api.phaseo.app/v1"
 API_KEY_ENV: Final = "AI_STATS_API_KEY"
 BASE_URL_ENV: Final = "AI_STATS_BASE_URL"
+#: Where the key and the base URL are looked for, in this order: this client's
+#: own variables first (existing users), then those of the gateway's own SDK
+#: (``phaseo``), so that a machine set up for one works with the other.
+API_KEY_ENVS: Final = (API_KEY_ENV, "PHASEO_API_KEY")
+BASE_URL_ENVS: Final = (BASE_URL_ENV, "PHASEO_BASE_URL")
+#: Status reads (and downloads): the gateway answers them from its store at once.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+#: Seconds a create may take to answer by default. The gateway holds a create
+#: open while the music is generated (tens of seconds with every active
+#: provider) and its own queue route gives up at about 60 s with a 504 that
+#: names the request. Three times that lets the gateway's answer -- the job,
+#: or an error carrying an id -- come back first, as it should, and leaves room
+#: for long songs; a client timeout, which leaves no id at all, is the last
+#: resort.
+DEFAULT_CREATE_READ_TIMEOUT: Final = 180.0
+#: The create's timeout: ``DEFAULT_CREATE_READ_TIMEOUT`` for the answer, 10 s to
+#: connect, and no bound on waiting for a free connection of the pool: a
+#: create waiting there has provably not been sent, and with creates holding
+#: connections for tens of seconds, hundreds of them at once must queue rather
+#: than fail (see ``create_timeout``).
+DEFAULT_CREATE_TIMEOUT: Final = httpx.Timeout(
+    connect=10.0, read=DEFAULT_CREATE_READ_TIMEOUT, write=30.0, pool=None
+)
 DEFAULT_MAX_RETRIES: Final = 2
 #: The longest a single call sleeps on a server's Retry-After before giving up on it.
 MAX_SERVER_WAIT: Final = 60.0
@@ -53,13 +77,28 @@ class _Secret(str):
         return "'***'"
 
 
+def _from_env(names: tuple[str, ...]) -> str | None:
+    """The first of these environment variables that is set to something not blank."""
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return value
+    return None
+
+
+def env_api_key() -> str | None:
+    """The API key from the environment: ``$AI_STATS_API_KEY``, else ``$PHASEO_API_KEY``."""
+    return _from_env(API_KEY_ENVS)
+
+
 def resolve_api_key(api_key: str | None) -> _Secret:
-    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    key = api_key if api_key is not None else env_api_key()
     if key is not None and not isinstance(key, str):
         raise AIStatsError(f"the API key must be a string, not {type(key).__name__}")
     if key is None or not key.strip():
         raise AIStatsError(
-            f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
+            f"no API key: pass api_key=... or set the {API_KEY_ENVS[0]} (or "
+            f"{API_KEY_ENVS[1]}) environment variable"
         )
     if any(c in key for c in "\r\n\0"):
         raise AIStatsError("the API key must be a single-line string")
@@ -90,7 +129,7 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool) -> str:
     parsers read differently cannot pass the check as one host and be sent to
     another.
     """
-    url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    url = base_url or _from_env(BASE_URL_ENVS) or DEFAULT_BASE_URL
     try:
         parts = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -148,6 +187,28 @@ def job_id_of(job_or_id: MusicJob | str) -> str:
     return check_job_id(job_or_id.id if isinstance(job_or_id, MusicJob) else job_or_id)
 
 
+def create_timeout_of(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """The httpx timeout of a create, from what a caller gave as ``create_timeout``.
+
+    A number bounds connecting, sending and the wait for the answer, but not
+    the wait for a free connection of the pool: that one never reached the
+    server and is never a failure of the create. ``None`` bounds nothing. An
+    ``httpx.Timeout`` is used as given (its ``pool`` included: a ``PoolTimeout``
+    is then an error that says the create was not sent, and is retried).
+    """
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None:
+        return httpx.Timeout(None)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(
+            f"create_timeout must be seconds, an httpx.Timeout or None, not {timeout!r}"
+        )
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"create_timeout must be a positive number of seconds, not {timeout!r}")
+    return httpx.Timeout(float(timeout), pool=None)
+
+
 def create_kwargs(body: _gen.MusicGenerateRequest) -> dict[str, Any]:
     return _gen.generate_music._get_kwargs(body=body)
 
@@ -202,6 +263,14 @@ def transport_error(
     """
     never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     what = f"{request.method} {request.url.copy_with(query=None)}" if request else "request"
+    if isinstance(exc, httpx.PoolTimeout):
+        return APITimeoutError(
+            f"{what} was not sent: no connection of the client's pool came free in time "
+            "(PoolTimeout; see limits= and the pool timeout)",
+            request=request,
+            may_have_reached_server=False,
+            job_id=job_id,
+        )
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             f"{what} timed out ({type(exc).__name__})",
@@ -222,10 +291,14 @@ class RetryPolicy:
     """When a single request is tried again (not the waiting: see ``PollPolicy``).
 
     Status reads are idempotent: retried on connection errors, timeouts, 429,
-    5xx and malformed answers. Creating a job is paid work: it is retried only
-    when the request provably did not reach the server (no connection, or a
-    429/503 that says when to come back), never after a read timeout, a 500 or a
-    connection dropped once the body was sent.
+    5xx and malformed answers -- but never on a 501 (the feature is switched
+    off, :class:`FeatureDisabledError`, which asking again will not change).
+    Creating a job is paid work: it is retried only when the request provably
+    did not reach the server (no connection or no free connection in the pool,
+    a 429 that says when to come back, a 503 with a ``Retry-After`` header),
+    never after a read timeout, a 500 or a connection dropped once the body
+    was sent. The server's wait is its ``Retry-After`` header, else the error
+    envelope's ``retry_after_seconds``.
     """
 
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -251,11 +324,13 @@ class RetryPolicy:
         if creating:
             if isinstance(error, APIConnectionError) and not error.may_have_reached_server:
                 return self.backoff(attempt, rng)
-            if (
-                isinstance(error, APIStatusError)
-                and error.status_code in (429, 503)
-                and server_wait is not None
+            if isinstance(error, APIStatusError) and (
+                (error.status_code == 429 and server_wait is not None)
+                # A 503 is trusted to mean "not processed" only with the
+                # header HTTP defines for it, not a hint in the body.
+                or (error.status_code == 503 and _header_wait(error) is not None)
             ):
+                assert server_wait is not None  # the header is read first
                 return min(server_wait, MAX_SERVER_WAIT)
             return None
         if not is_transient(error):
@@ -274,16 +349,30 @@ def is_transient(error: AIStatsError) -> bool:
     return isinstance(error, APIStatusError) and error.status_code in (408, 409, 425)
 
 
+def _header_wait(error: APIStatusError) -> float | None:
+    return parse_retry_after(error.response.headers.get("retry-after"))
+
+
 def retry_after_of(error: AIStatsError) -> float | None:
-    if isinstance(error, RateLimitError):
-        return error.retry_after
+    """The server's word on when to try again: the ``Retry-After`` header, else
+    the envelope's ``retry_after_seconds``."""
     if isinstance(error, APIStatusError):
-        return parse_retry_after(error.response.headers.get("retry-after"))
+        header = _header_wait(error)
+        return header if header is not None else error.retry_after_seconds
     return None
 
 
+_NOT_RETRIED: Final = "it was not retried, to avoid paying twice"
+
+
 def note_create_failure(error: APIError) -> APIError:
-    """Say, on a failed create, whether a job may exist although no id came back."""
+    """Say, on a failed create, whether a job may exist although no id came back.
+
+    A 501 (:class:`FeatureDisabledError`) made no job: the feature is off.
+    """
+    if isinstance(error, FeatureDisabledError):
+        error.job_may_exist = False
+        return error
     if (isinstance(error, APIConnectionError) and error.may_have_reached_server) or isinstance(
         error, ServerError | MalformedResponseError
     ):
@@ -291,12 +380,27 @@ def note_create_failure(error: APIError) -> APIError:
         if error.job_id is not None:  # an answer that named the job but could not be read
             error.message += (
                 f" -- the gateway answered with job id {error.job_id!r:.200}, so the job may "
-                "exist: wait for it with that id; it was not retried, to avoid paying twice"
+                f"exist: wait for it with that id; {_NOT_RETRIED}"
+            )
+        elif isinstance(error, APIStatusError) and error.request_id is not None:
+            # The gateway's job id is its request id: the job, if one was
+            # stored, can be found under it.
+            error.message += (
+                " -- the request reached the gateway, so a job may exist under its request id "
+                f"{error.request_id!r:.200}: try client.wait({error.request_id!r:.200}) "
+                f"(a NotFoundError there means none was stored); {_NOT_RETRIED}"
+            )
+        elif isinstance(error, APITimeoutError):
+            error.message += (
+                " -- the gateway holds a create open while it generates the music, and no "
+                "answer came within the create timeout: a paid job may exist, but no id came "
+                "back, and nothing can find it later (the gateway has no operation that lists "
+                f"jobs); {_NOT_RETRIED}. If generations take longer, raise create_timeout"
             )
         else:
             error.message += (
                 " -- the request may have reached the gateway, so a job may exist although "
-                "no id came back; it was not retried, to avoid paying twice"
+                f"no id came back; {_NOT_RETRIED}"
             )
         error.args = (error.message,)
     return error

@@ -8,9 +8,11 @@ broadly or as narrowly as it needs::
     │   ├── APIStatusError            (any non-success HTTP answer)
     │   │   ├── BadRequestError       400 (and 422)
     │   │   ├── AuthenticationError   401
+    │   │   ├── InsufficientFundsError 402
     │   │   ├── PermissionDeniedError 403
     │   │   ├── NotFoundError         404
     │   │   ├── RateLimitError        429
+    │   │   ├── FeatureDisabledError  501 (never retried; not a ServerError)
     │   │   └── ServerError           5xx
     │   ├── APIConnectionError        (no answer: refused, reset, DNS...)
     │   │   └── APITimeoutError
@@ -44,6 +46,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "DownloadError",
+    "FeatureDisabledError",
+    "InsufficientFundsError",
     "MalformedResponseError",
     "MusicJobFailed",
     "MusicJobTimeout",
@@ -190,9 +194,25 @@ class APITimeoutError(APIConnectionError):
 class APIStatusError(APIError):
     """The gateway answered with a non-success status.
 
-    ``body`` is the parsed JSON body when there is one (the gateway's
-    validation answers are ``{"error": "validation_error", "reason": "..."}``:
-    ``error_code`` and ``reason`` expose them), else the text, else ``None``.
+    ``body`` is the parsed JSON body when there is one, else the text, else
+    ``None``. The gateway's error envelope is read into attributes, whichever
+    of its shapes came (``{"error": "validation_error", "reason": ...}``, the
+    normalised envelope with ``message`` / ``description`` / ``details``, or an
+    executor's ``{"error": {"type": ..., "message": ...}}``):
+
+    - ``error_code``: the string ``error``, else the nested object's ``code``
+      or ``type``;
+    - ``reason``: the ``reason`` (top level, else inside ``error``), else the
+      nested ``error.message``;
+    - ``request_id``: the body's ``request_id``, else ``generation_id``, else
+      the ``X-Request-Id`` header -- what the gateway's support asks for, and
+      on a failed create possibly the id of the job itself (the gateway's job
+      id is its request id);
+    - ``retry_after_seconds``: the body's own hint of when to try again, which
+      the retries honour like a ``Retry-After`` header when no header came.
+
+    The message names the request, the status, the code and every distinct
+    text the body carries, each cut short, so that it can be logged whole.
     """
 
     status_code: int
@@ -200,6 +220,8 @@ class APIStatusError(APIError):
     body: Any
     error_code: str | None
     reason: str | None
+    request_id: str | None
+    retry_after_seconds: float | None
 
     def __init__(
         self,
@@ -214,6 +236,8 @@ class APIStatusError(APIError):
         self.status_code = response.status_code
         self.body = body
         self.error_code, self.reason = _error_fields(body)
+        self.request_id = _request_id(body, response)
+        self.retry_after_seconds = _number_field(body, "retry_after_seconds")
 
 
 class BadRequestError(APIStatusError):
@@ -233,7 +257,8 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests; ``retry_after`` is the server's wait, in seconds."""
+    """429: too many requests; ``retry_after`` is the server's wait, in seconds
+    (the ``Retry-After`` header, else the body's ``retry_after_seconds``)."""
 
     retry_after: float | None
 
@@ -241,11 +266,41 @@ class RateLimitError(APIStatusError):
         self, message: str, *, response: httpx.Response, body: Any, job_id: str | None = None
     ) -> None:
         super().__init__(message, response=response, body=body, job_id=job_id)
-        self.retry_after = parse_retry_after(response.headers.get("retry-after"))
+        header = parse_retry_after(response.headers.get("retry-after"))
+        self.retry_after = header if header is not None else self.retry_after_seconds
+
+
+class InsufficientFundsError(APIStatusError):
+    """402: the workspace's balance cannot pay for this request; nothing was started.
+
+    ``min_usd`` is the balance the gateway asks for, in US dollars, when it
+    says (its ``insufficient_funds`` answer carries it). Never retried: asking
+    again costs nothing but will not change the answer until funds are added.
+    """
+
+    min_usd: float | None
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: Any, job_id: str | None = None
+    ) -> None:
+        super().__init__(message, response=response, body=body, job_id=job_id)
+        self.min_usd = _number_field(body, "min_usd")
 
 
 class ServerError(APIStatusError):
-    """5xx: the gateway or a provider behind it failed."""
+    """5xx: the gateway or a provider behind it failed (retried on status reads)."""
+
+
+class FeatureDisabledError(APIStatusError):
+    """501: the gateway has switched this feature off (``not_implemented``).
+
+    The gateway answered every music request this way from May to August
+    2026. It is deliberately *not* a :class:`ServerError`: code that catches
+    ``ServerError`` to try again must not retry an answer that will not change
+    for weeks. The client never retries it -- neither a create nor a status
+    read -- a wait ends at once on it, and a create that got it made no job
+    (``job_may_exist`` is False).
+    """
 
 
 class MusicJobFailed(AIStatsError):
@@ -318,26 +373,119 @@ def _failure(error: AIStatsError) -> str:
     return f"{type(error).__name__}: {text}"
 
 
+#: How much of the code, of each text and of all texts together a message shows.
+_CODE_PREVIEW = 120
+_TEXT_PREVIEW = 300
+_TEXTS_PREVIEW = 600
+#: The ``details`` entries read for the message (the rest are in ``body``).
+_MAX_DETAILS = 5
+
+
+def _string(value: Any) -> str | None:
+    """A non-blank string, stripped; anything else (None, numbers, objects) is none."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text:
+            return text
+    return None
+
+
 def _error_fields(body: Any) -> tuple[str | None, str | None]:
+    """``error_code`` and ``reason`` from any of the envelope's shapes."""
     if not isinstance(body, dict):
         return None, None
-    error, reason = body.get("error"), body.get("reason")
-    if isinstance(error, dict):  # {"error": {"message": ..., "code"/"type": ...}}
-        reason = reason if isinstance(reason, str) else error.get("message")
-        error = error.get("code", error.get("type"))
-    return (
-        error if isinstance(error, str) else None,
-        reason if isinstance(reason, str) else None,
-    )
+    error, reason = body.get("error"), _string(body.get("reason"))
+    if isinstance(error, dict):  # {"error": {"code"/"type": ..., "message"/"reason": ...}}
+        code = _string(error.get("code")) or _string(error.get("type"))
+        reason = reason or _string(error.get("reason")) or _string(error.get("message"))
+        return code, reason
+    return _string(error), reason
+
+
+def _request_id(body: Any, response: httpx.Response) -> str | None:
+    if isinstance(body, dict):
+        found = _string(body.get("request_id")) or _string(body.get("generation_id"))
+        if found is not None:
+            return found
+    return _string(response.headers.get("x-request-id"))
+
+
+def _number_field(body: Any, name: str) -> float | None:
+    """A finite, non-negative number the body gives under ``name`` (a number or its text)."""
+    if not isinstance(body, dict):
+        return None
+    value = body.get(name)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _texts(body: Any) -> list[str]:
+    """Every human text the envelope carries, in order, each once.
+
+    The gateway puts its words in whichever of these it has: ``message``,
+    ``description``, ``reason``, the nested ``error``'s ``message`` /
+    ``description`` / ``reason``, ``upstream_error``'s ``message`` /
+    ``description``, and ``details[].message``. Any may be missing, null or of
+    the wrong type; only non-blank strings count.
+    """
+    if not isinstance(body, dict):
+        return []
+    found: list[Any] = [body.get("message"), body.get("description"), body.get("reason")]
+    for name in ("error", "upstream_error"):
+        nested = body.get(name)
+        if isinstance(nested, dict):
+            found += [nested.get("message"), nested.get("description"), nested.get("reason")]
+    details = body.get("details")
+    if isinstance(details, list):
+        for detail in details[:_MAX_DETAILS]:
+            found.append(detail.get("message") if isinstance(detail, dict) else detail)
+    texts: list[str] = []
+    for value in found:
+        text = _string(value)
+        if text is not None and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _detail(body: Any, code: str | None) -> str:
+    """What the message says after the status: the code, then the texts."""
+    texts = [_cut(t, _TEXT_PREVIEW) for t in _texts(body) if t != code]
+    said = _cut("; ".join(texts), _TEXTS_PREVIEW) if texts else ""
+    code = code and _cut(code, _CODE_PREVIEW)
+    if code and said:
+        return f": {code}: {said}"
+    if code or said:
+        return f": {code or said}"
+    if isinstance(body, str) and body.strip():
+        return f": {body.strip()[:_BODY_PREVIEW]!r}"
+    return ""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
+    402: InsufficientFundsError,
     403: PermissionDeniedError,
     404: NotFoundError,
     422: BadRequestError,
     429: RateLimitError,
+    501: FeatureDisabledError,
 }
 
 
@@ -351,20 +499,17 @@ def status_error(response: httpx.Response, *, job_id: str | None = None) -> APIS
     cls = _STATUS_CLASSES.get(response.status_code)
     if cls is None:
         cls = ServerError if response.status_code >= 500 else APIStatusError
-    code, reason = _error_fields(body)
-    detail = ""
-    if reason or code:
-        # Cut like a text body: a server may put anything in these, of any length.
-        code, reason = code and code[:_BODY_PREVIEW], reason and reason[:_BODY_PREVIEW]
-        detail = f": {code}: {reason}" if code and reason else f": {reason or code}"
-    elif isinstance(body, str) and body.strip():
-        detail = f": {body.strip()[:_BODY_PREVIEW]!r}"
+    code, _ = _error_fields(body)
     request = response.request
     what = f"{request.method} {request.url.copy_with(query=None)}"
-    message = f"{what} answered HTTP {response.status_code}{detail}"
+    message = f"{what} answered HTTP {response.status_code}{_detail(body, code)}"
     if job_id is not None and response.status_code == 404:
         message += f" (job {job_id!r} not found)"
-    return cls(message, response=response, body=body, job_id=job_id)
+    error = cls(message, response=response, body=body, job_id=job_id)
+    if error.request_id is not None:
+        error.message += f" (request id {_cut(error.request_id, _CODE_PREVIEW)!r})"
+        error.args = (error.message,)
+    return error
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -1,13 +1,16 @@
-"""A fake AI Stats Gateway music API for tests: ``pip install ai-stats-music[testing]``.
+"""A fake Phaseo (AI Stats) Gateway music API for tests: ``pip install ai-stats-music[testing]``.
 
 Run it as real HTTP servers on loopback (the API, and a second origin serving
-the clips' audio), script what jobs do over (virtual) time, arm faults, and
-inspect every request it received::
+the audio), script what jobs do, arm faults, and inspect every request it
+received. It answers like today's gateway: ``eleven-labs/``, ``google/lyria``
+and ``minimax/`` create ``completed`` (after holding the request open for the
+generation time), Suno is not routable; ``queued=`` brings back the queued
+flow, whose timelines run on (virtual) time::
 
     from ai_stats_music.testing import Fault, FakeGateway, VirtualClock
 
     clock = VirtualClock()
-    with FakeGateway(clock=clock).serve() as gw:
+    with FakeGateway(clock=clock, queued=["suno/"]).serve() as gw:
         gw.script(prompt="jazz", timeline=[("queued", 1), ("in_progress", 30)], clips=1)
         gw.inject(Fault.status(503, retry_after=2), on="status", times=3)
         ...  # point the client at gw.base_url with gw.api_key
@@ -35,9 +38,11 @@ from ._clock import Clock, VirtualClock
 from ._faults import Fault, Target
 from ._gateway import (
     DEFAULT_API_KEY,
+    MUSIC_DISABLED_BODY,
     FakeClip,
     FakeGateway,
     FakeJob,
+    JobIds,
     Origin,
     RecordedRequest,
 )
@@ -47,12 +52,14 @@ __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_ERROR",
     "DEFAULT_SCRIPT",
+    "MUSIC_DISABLED_BODY",
     "Clip",
     "Clock",
     "FakeClip",
     "FakeGateway",
     "FakeJob",
     "Fault",
+    "JobIds",
     "JobScript",
     "Origin",
     "Phase",
@@ -63,7 +70,7 @@ __all__ = [
 ]
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ._scripts import JobScript as _JobScript
 
@@ -74,7 +81,12 @@ def run_fake_gateway(
     api_key: str = DEFAULT_API_KEY,
     clock: Clock | None = None,
     default_script: _JobScript | None = None,
+    queued: Iterable[str] | None = None,
 ) -> Iterator[FakeGateway]:
-    """``with run_fake_gateway() as gw:`` -- a served :class:`FakeGateway`."""
-    with FakeGateway(api_key=api_key, clock=clock, default_script=default_script).serve() as gw:
+    """``with run_fake_gateway() as gw:`` -- a served :class:`FakeGateway`
+    (``queued``: model prefixes served with the queued flow, as in FakeGateway)."""
+    gateway = FakeGateway(
+        api_key=api_key, clock=clock, default_script=default_script, queued=queued
+    )
+    with gateway.serve() as gw:
         yield gw

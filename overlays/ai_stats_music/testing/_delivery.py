@@ -14,7 +14,15 @@ from starlette.types import Send
 from ._faults import Fault
 from ._server import Connection
 
-__all__ = ["Answer", "Link", "deliver", "error_answer", "send_answer", "strike_before"]
+__all__ = [
+    "Answer",
+    "Link",
+    "deliver",
+    "envelope",
+    "error_answer",
+    "send_answer",
+    "strike_before",
+]
 
 _NO_PAYLOAD: Final = object()
 _KILL_WAIT: Final = 2.0
@@ -38,6 +46,8 @@ class Answer:
     chunks: Callable[[], Generator[bytes, None, None]]
     declare_length: bool = True  # False: chunked transfer encoding
     payload: Any = _NO_PAYLOAD  # the JSON value, for faults that reshape it
+    # An error envelope whose request_id is filled in when it is sent.
+    needs_request_id: bool = False
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Answer:
@@ -62,10 +72,54 @@ class Answer:
         return b"".join(self.chunks())
 
 
+_RETRYABLE: Final = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+def envelope(
+    status: int,
+    code: Any,
+    *,
+    reason: str | None = None,
+    message: str | None = None,
+    origin: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The gateway's normalised error body (shared/upstream examples/error-normalized.json).
+
+    ``request_id`` is left out: it is filled in when the answer is sent, from
+    the request it answers. ``fields`` add to or override the defaults
+    (``retryable``, ``error_type``, ``details``, ``min_usd``...).
+    """
+    user = status < 500
+    body: dict[str, Any] = {
+        "status_code": status,
+        "error": code,
+        "error_type": "user" if user else "system",
+        "error_origin": origin or ("user" if user else "gateway"),
+    }
+    if message is not None:
+        body["message"] = message
+    if reason is not None:
+        body["reason"] = reason
+    body["retryable"] = status in _RETRYABLE
+    body.update(fields)
+    return body
+
+
 def error_answer(
-    status: int, code: str, reason: str, headers: Iterable[tuple[str, str]] = ()
+    status: int,
+    code: str,
+    reason: str,
+    headers: Iterable[tuple[str, str]] = (),
+    *,
+    message: str | None = None,
+    **fields: Any,
 ) -> Answer:
-    return Answer.json(status, {"error": code, "reason": reason}, headers)
+    """An error in the normalised envelope, with the human text in ``message`` and ``reason``."""
+    payload = envelope(status, code, reason=reason, message=message or reason, **fields)
+    answer = Answer.json(status, payload, headers)
+    answer.needs_request_id = True
+    return answer
 
 
 @attrs.define(kw_only=True)
@@ -81,6 +135,32 @@ class Link:
     host_header: str | None
     path: str
     query: str
+    request_id: str | None = None  # API origin only: the gateway's id of this request
+    id_on_success: bool = True  # send X-Request-Id on 2xx/3xx answers too
+
+    def stamp(self, answer: Answer) -> Answer:
+        """``answer`` with this request's id: in the error envelope, and as ``X-Request-Id``."""
+        rid = self.request_id
+        if rid is None:
+            return answer
+        if answer.needs_request_id and isinstance(answer.payload, dict):
+            payload = answer.payload
+            if "request_id" not in payload:
+                payload = {"request_id": rid, **payload}
+            fresh = Answer.json(answer.status, payload)
+            answer = attrs.evolve(fresh, headers=list(answer.headers), needs_request_id=False)
+        names = {k for k, _ in answer.headers}
+        extra: list[tuple[str, str]] = []
+        if "x-request-id" not in names and (answer.status >= 400 or self.id_on_success):
+            extra.append(("x-request-id", rid))
+        if answer.status >= 400 and "x-gateway-error-origin" not in names:
+            origin = (
+                answer.payload.get("error_origin") if isinstance(answer.payload, dict) else None
+            )
+            extra.append(("x-gateway-error-origin", str(origin or "gateway")))
+        if extra:
+            answer = attrs.evolve(answer, headers=[*answer.headers, *extra])
+        return answer
 
     def _need_conn(self, what: str) -> Connection:
         if self.conn is None:
@@ -213,6 +293,10 @@ def _replacement(fault: Fault, link: Link) -> Answer:
         ra = fault.retry_after
         value = ra if isinstance(ra, str) else (f"{ra:g}" if isinstance(ra, float) else str(ra))
         headers.append(("retry-after", value))
+    if fault.envelope is not None:
+        answer = Answer.json(code, dict(fault.envelope), headers)
+        answer.needs_request_id = True
+        return answer
     if fault.body is not None:
         return Answer.raw(code, fault.body, fault.content_type, headers)
     try:
@@ -274,21 +358,22 @@ async def strike_before(link: Link, fault: Fault) -> bool:
     if kind in ("drop", "reset"):
         await link.kill(reset=kind == "reset")
         return False
-    await send_answer(link, _replacement(fault, link))
+    await send_answer(link, link.stamp(_replacement(fault, link)))
     return False
 
 
 async def deliver(link: Link, answer: Answer, fault: Fault | None) -> None:
     """Send the real ``answer``, through ``fault`` if one strikes after processing."""
+    answer = link.stamp(answer)
     if fault is None:
         await send_answer(link, answer)
         return
     kind = fault.kind
     if kind in ("status", "text", "redirect"):
-        await send_answer(link, _replacement(fault, link))
+        await send_answer(link, link.stamp(_replacement(fault, link)))
         return
     if kind in ("truncated_json", "unknown_status", "extra_fields"):
-        await send_answer(link, _reshape(answer, fault))
+        await send_answer(link, link.stamp(_reshape(answer, fault)))
         return
     if kind == "lying_length":
         await _send_lying(link, answer, fault.length_delta)

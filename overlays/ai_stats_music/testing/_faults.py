@@ -125,6 +125,8 @@ class Fault:
     fields: Mapping[str, Any] = attrs.field(factory=dict)
     job_status: str | None = None
     after_processing: bool = False
+    envelope: Mapping[str, Any] | None = None
+    """A JSON error body to which the request's ``request_id`` is added when sent."""
 
     @property
     def processed(self) -> bool:
@@ -167,6 +169,98 @@ class Fault:
             content_type=content_type,
             headers=tuple((headers or {}).items()),
             after_processing=after_processing,
+        )
+
+    @classmethod
+    def gateway_error(
+        cls,
+        status: int,
+        error: Any,
+        *,
+        reason: str | None = None,
+        message: str | None = None,
+        retry_after: float | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        after_processing: bool = False,
+        **fields: Any,
+    ) -> Fault:
+        """An error in the gateway's normalised envelope, as its pipeline sends them.
+
+        ``{"request_id": <this request's id>, "status_code": status, "error": error,
+        "error_type", "error_origin", "message", "reason", "retryable", **fields}``,
+        with the ``X-Request-Id`` header. ``error`` is usually a code string
+        (``"key_limit_exceeded"``); ``fields`` add keys (``details=[...]``,
+        ``upstream_error={...}``) or override the defaults (``retryable=True``).
+        """
+        from ._delivery import envelope
+
+        _status_code(status, 400)
+        if retry_after is not None and not isinstance(retry_after, str):
+            _seconds(retry_after, "retry_after", allow_none=False)
+        body = envelope(status, error, reason=reason, message=message, **fields)
+        return cls(
+            kind="status",
+            status_code=status,
+            retry_after=retry_after,
+            headers=tuple((headers or {}).items()),
+            after_processing=after_processing,
+            envelope=body,
+        )
+
+    @classmethod
+    def insufficient_funds(
+        cls,
+        *,
+        min_usd: float = 0.5,
+        reason: str = "insufficient_balance",
+        message: str = "Your workspace balance is too low for this request.",
+    ) -> Fault:
+        """The gateway's 402: the workspace cannot pay for the job (no job is made)."""
+        return cls.gateway_error(
+            402, "insufficient_funds", reason=reason, message=message, min_usd=min_usd
+        )
+
+    @classmethod
+    def queue_timeout(cls, *, status: str = "queued") -> Fault:
+        """The 504 of the queue-backed MiniMax route, which gives up after about 60 s:
+        ``{"error": "gmicloud_request_queue_timeout", "request_id": ..., "status": ...}``.
+
+        It strikes after processing: the job exists, under the ``request_id``
+        of the body, and the status operation serves it. To make the create
+        hold as long as the real one first, script the job's
+        ``generation_seconds``.
+        """
+        return cls(
+            kind="status",
+            status_code=504,
+            after_processing=True,
+            envelope={"error": "gmicloud_request_queue_timeout", "status": status},
+        )
+
+    @classmethod
+    def executor_error(
+        cls,
+        status: int = 400,
+        *,
+        type: str = "invalid_request_error",
+        message: str = "The provider refused the request.",
+        param: str | None = None,
+        after_processing: bool = False,
+        **fields: Any,
+    ) -> Fault:
+        """An error from the provider's executor: ``error`` is an object,
+        ``{"type": ..., "message": ..., "param": ...}`` (``fields`` add ``reason``,
+        ``code``...), beside ``request_id`` and ``status_code``."""
+        _status_code(status, 400)
+        error: dict[str, Any] = {"type": type, "message": message}
+        if param is not None:
+            error["param"] = param
+        error.update(fields)
+        return cls(
+            kind="status",
+            status_code=status,
+            after_processing=after_processing,
+            envelope={"status_code": status, "error": error, "error_origin": "upstream"},
         )
 
     @classmethod
@@ -327,6 +421,9 @@ class Fault:
         parts: list[str] = []
         if self.kind in ("status", "text", "redirect") and self.status_code is not None:
             parts.append(str(self.status_code))
+        if self.envelope is not None:
+            error = self.envelope.get("error")
+            parts.append(repr(error if isinstance(error, str) else "error object"))
         if self.retry_after is not None:
             parts.append(f"retry_after={self.retry_after!r}")
         if self.seconds is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import secrets
@@ -9,7 +10,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final, Literal, Self, TypeAlias
+from typing import Any, ClassVar, Final, Literal, Self, TypeAlias
 
 import attrs
 from starlette.applications import Starlette
@@ -20,9 +21,17 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._clock import Clock
-from ._delivery import Answer, Link, deliver, error_answer, strike_before
+from ._delivery import Answer, Link, deliver, envelope, error_answer, strike_before
 from ._faults import Fault, FaultBook, Target
-from ._media import PNG, frames_for, wav_chunks, wav_size
+from ._media import AUDIO_TYPES, PNG, audio_bytes, frames_for, wav_chunks, wav_size
+from ._providers import (
+    Provider,
+    create_result,
+    create_usage,
+    inline_audio,
+    matches_prefix,
+    sync_provider,
+)
 from ._scripts import DEFAULT_ERROR, DEFAULT_SCRIPT, Clip, JobScript, PhaseLike
 from ._server import ConnectionRegistry, ServerThread
 from ._validation import (
@@ -47,8 +56,22 @@ _IN_PROCESS_AUDIO: Final = "http://fake-audio.test"
 
 _CREATE_PATH: Final = re.compile(r"^/v1/music/(?:generate|generations)$")
 _STATUS_PATH: Final = re.compile(r"^/v1/music/(?:generate|generations)/([^/]+)$")
-_AUDIO_PATH: Final = re.compile(r"^/(audio|stream|image)/([^/]+)/(\d+)\.(?:wav|png)$")
+_AUDIO_PATH: Final = re.compile(r"^/(audio|stream|image)/([^/]+)/(\d+)\.(?:wav|png|mp3|ogg)$")
 _UNSET: Any = object()
+_CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_DEFAULT_GENERATION_SECONDS: Final = 0.05
+_DEFAULT_INLINE_AUDIO_SIZE: Final = 4096
+#: The body of every music operation while the feature is switched off
+#: (shared/upstream examples/error-feature-disabled-501.json, verbatim).
+MUSIC_DISABLED_BODY: Final[Mapping[str, str]] = types.MappingProxyType(
+    {
+        "error": "not_implemented",
+        "reason": "feature_temporarily_disabled",
+        "feature": "music",
+        "message": "music endpoints are temporarily disabled.",
+    }
+)
+JobIds: TypeAlias = Literal["request", "task"]
 
 
 # -- what tests can read --------------------------------------------------------------
@@ -64,7 +87,9 @@ class RecordedRequest:
     ``time`` is the gateway's clock; ``fault`` the fault that hit it, if any;
     ``job_id`` the job named in the path (status and audio requests);
     ``peer`` the client's (host, port): one per TCP connection, so a test can
-    count the connections a client opened.
+    count the connections a client opened; ``request_id`` the gateway's id of
+    the request (API origin; sent back as ``X-Request-Id``, and the job's id
+    for a create).
     """
 
     seq: int
@@ -79,6 +104,7 @@ class RecordedRequest:
     fault: Fault | None
     job_id: str | None
     peer: tuple[str, int] | None = None
+    request_id: str | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -120,7 +146,13 @@ class FakeClip:
 
 @attrs.frozen(kw_only=True)
 class FakeJob:
-    """A job the fake gateway created: the request, the script it follows, its clips."""
+    """A job the fake gateway created: the request, the script it follows, its audio.
+
+    ``route`` is ``"queued"`` (the 2025 flow: a timeline, then ``clips``) or
+    ``"sync"`` (a synchronous provider: the create answers ``final``, with one
+    audio of ``audio_format`` and ``audio_size`` bytes, inline or at
+    ``audio_path`` on the audio origin).
+    """
 
     id: str
     provider: str
@@ -130,9 +162,32 @@ class FakeJob:
     script: JobScript
     created_at: float
     clips: tuple[FakeClip, ...]
+    route: Literal["queued", "sync"] = "queued"
+    native_id: str | None = None
+    delivery: Literal["inline", "url"] | None = None
+    audio_format: str | None = None
+    audio_size: int = 0
+    audio_seconds: float = 0.0
+    result: Mapping[str, Any] | None = None
+    create_usage: Mapping[str, Any] | None = None
+    answered: threading.Event = attrs.field(factory=threading.Event, eq=False, repr=False)
+    """Set once a synchronous create has finished generating (its answer is on its way)."""
 
     def status_at(self, now: float) -> str:
+        if self.route == "sync":
+            return self.script.final if self.answered.is_set() else "in_progress"
         return self.script.status_after(now - self.created_at)
+
+    @property
+    def audio_path(self) -> str:
+        """Where a synchronous job's audio is on the audio origin."""
+        return f"/audio/{self.id}/0.{self.audio_format or 'wav'}"
+
+    def audio(self) -> bytes:
+        """A synchronous job's audio file (empty for a queued job: see ``clips``)."""
+        if self.audio_format is None:
+            return b""
+        return audio_bytes(self.audio_format, self.audio_size)
 
 
 @attrs.define
@@ -283,7 +338,7 @@ class _Site:
 
 
 class FakeGateway:
-    """A fake AI Stats Gateway music API, for tests, demos and benchmarks.
+    """A fake Phaseo (formerly AI Stats) Gateway music API, for tests, demos and benchmarks.
 
     Two ASGI applications (Starlette): the API (``app``: ``POST /v1/music/generate``
     and ``/v1/music/generations``, ``GET /v1/music/generate/{id}`` and
@@ -294,11 +349,34 @@ class FakeGateway:
         with FakeGateway(clock=VirtualClock()).serve() as gw:
             httpx.post(f"{gw.base_url}/music/generate", headers=gw.auth_headers, json=...)
 
+    It answers like today's gateway, by model prefix: ``eleven-labs/`` and
+    ``google/lyria`` create ``completed`` with the audio inline
+    (``audio_base64``), ``minimax/`` ``completed`` with an ``audio_url`` on the
+    audio origin, each after holding the request open for the job's generation
+    time (real time: ``generation_seconds``); the status operation then serves
+    the stored copy. Every other model, Suno's included, is refused like a
+    disabled model of the catalogue (400 ``not_supported``), unless its prefix
+    is in ``queued`` (``"*"``: every model): those get the 2025 queued flow,
+    ``queued`` -> ``in_progress`` -> ``completed`` with clips, along a
+    :class:`JobScript` timeline on ``clock``.
+
     The API checks what the real gateway checks (bearer key, the spec's schema,
-    Suno's rules), jobs follow :class:`JobScript` timelines on ``clock``, and
-    faults are armed with :meth:`inject` and :meth:`fault_rate`. Everything it
-    receives is recorded (:attr:`requests`). All methods are thread-safe.
+    Suno's rules, the provider's formats); every error is the normalised
+    envelope with ``request_id`` and an ``X-Request-Id`` header (also sent on
+    success unless ``request_id_header=False``); ``music_disabled`` makes every
+    music operation answer the 501 of a switched-off feature. Job ids are the
+    gateway's request ids (``G-`` and a ULID), or ``task_000001``... with
+    ``job_ids="task"``. Faults are armed with :meth:`inject` and
+    :meth:`fault_rate`. Everything received is recorded (:attr:`requests`).
+    All methods are thread-safe.
+
+    ``default_queued`` and ``default_job_ids`` are what ``queued`` and
+    ``job_ids`` default to: a test suite written for the 2025 gateway can set
+    them once (say, in its ``conftest.py``) for every gateway it makes.
     """
+
+    default_queued: ClassVar[tuple[str, ...]] = ()
+    default_job_ids: ClassVar[JobIds] = "request"
 
     def __init__(
         self,
@@ -307,9 +385,41 @@ class FakeGateway:
         clock: Clock | None = None,
         default_script: JobScript | None = None,
         shutdown_grace: float = 1.0,
+        queued: Iterable[str] | None = None,
+        job_ids: JobIds | None = None,
+        generation_seconds: float = _DEFAULT_GENERATION_SECONDS,
+        inline_audio_size: int = _DEFAULT_INLINE_AUDIO_SIZE,
+        request_id_header: bool = True,
+        music_disabled: bool = False,
     ) -> None:
         if not isinstance(api_key, str) or not api_key:
             raise ValueError("api_key must be a non-empty string")
+        prefixes = type(self).default_queued if queued is None else queued
+        if isinstance(prefixes, str):
+            raise TypeError("queued must be a collection of model prefixes, not a string")
+        self._queued = tuple(prefixes)
+        for prefix in self._queued:
+            if not isinstance(prefix, str) or not prefix:
+                raise ValueError(f"queued prefixes must be non-empty strings, got {prefix!r}")
+        ids = type(self).default_job_ids if job_ids is None else job_ids
+        if ids not in ("request", "task"):
+            raise ValueError(f"job_ids must be 'request' or 'task', got {ids!r}")
+        self._job_ids: JobIds = ids
+        if isinstance(generation_seconds, bool) or not (
+            isinstance(generation_seconds, int | float) and 0 <= generation_seconds < float("inf")
+        ):
+            raise ValueError(
+                f"generation_seconds must be a number >= 0, got {generation_seconds!r}"
+            )
+        self._generation_seconds = float(generation_seconds)
+        if type(inline_audio_size) is not int or inline_audio_size < 64:
+            raise ValueError(f"inline_audio_size must be an int >= 64, got {inline_audio_size!r}")
+        self._inline_audio_size = inline_audio_size
+        self._request_id_header = bool(request_id_header)
+        self._music_disabled = bool(music_disabled)
+        self._id_base = secrets.randbits(48)
+        self._in_flight = 0
+        self._peak_in_flight = 0
         self._api_key = api_key
         self._clock: Clock = clock if clock is not None else time.monotonic
         self._default_script = default_script if default_script is not None else DEFAULT_SCRIPT
@@ -319,6 +429,7 @@ class FakeGateway:
         self._rules: list[_ScriptRule] = []
         self._jobs: dict[str, FakeJob] = {}
         self._job_seq = 0
+        self._request_seq_ids = 0
         self._requests: list[RecordedRequest] = []
         self._request_seq = 0
         self._server: ServerThread | None = None
@@ -340,6 +451,8 @@ class FakeGateway:
             "audio",
             [
                 Route("/audio/{job_id}/{index:int}.wav", self._clip_audio, methods=["GET"]),
+                Route("/audio/{job_id}/{index:int}.mp3", self._clip_audio, methods=["GET"]),
+                Route("/audio/{job_id}/{index:int}.ogg", self._clip_audio, methods=["GET"]),
                 Route("/stream/{job_id}/{index:int}.wav", self._clip_audio, methods=["GET"]),
                 Route("/image/{job_id}/{index:int}.png", self._clip_image, methods=["GET"]),
             ],
@@ -431,6 +544,51 @@ class FakeGateway:
         return self._clock
 
     @property
+    def queued(self) -> tuple[str, ...]:
+        """The model prefixes served with the 2025 queued flow (``"*"``: every model)."""
+        with self._lock:
+            return self._queued
+
+    @queued.setter
+    def queued(self, prefixes: Iterable[str]) -> None:
+        if isinstance(prefixes, str):
+            raise TypeError("queued must be a collection of model prefixes, not a string")
+        value = tuple(prefixes)
+        for prefix in value:
+            if not isinstance(prefix, str) or not prefix:
+                raise ValueError(f"queued prefixes must be non-empty strings, got {prefix!r}")
+        with self._lock:
+            self._queued = value
+
+    @property
+    def music_disabled(self) -> bool:
+        """While True, every music operation answers 501 ``not_implemented``, as the real
+        gateway did from May to August 2026 (``Cache-Control: no-store``)."""
+        return self._music_disabled
+
+    @music_disabled.setter
+    def music_disabled(self, value: bool) -> None:
+        self._music_disabled = bool(value)
+
+    @property
+    def generation_seconds(self) -> float:
+        """How long (real time) a synchronous create holds its request open, unless
+        the job's script says otherwise."""
+        return self._generation_seconds
+
+    @property
+    def creates_in_flight(self) -> int:
+        """Synchronous creates being held open right now."""
+        with self._lock:
+            return self._in_flight
+
+    @property
+    def peak_creates_in_flight(self) -> int:
+        """The most synchronous creates held open at once (since start or :meth:`reset`)."""
+        with self._lock:
+            return self._peak_in_flight
+
+    @property
     def app(self) -> ASGIApp:
         """The API as an ASGI application (network faults need :meth:`serve`)."""
         return self._api
@@ -473,6 +631,7 @@ class FakeGateway:
         clips: int | Iterable[Clip] | None = None,
         error: Any = _UNSET,
         extra_fields: Mapping[str, Any] | None = None,
+        generation_seconds: float | None = None,
     ) -> JobScript:
         """Script the next job(s): pass a :class:`JobScript`, or its fields
         (the others are taken from :attr:`default_script`).
@@ -491,6 +650,7 @@ class FakeGateway:
                 ("final", final),
                 ("clips", clips),
                 ("extra_fields", extra_fields),
+                ("generation_seconds", generation_seconds),
             )
             if value is not None
         }
@@ -621,6 +781,7 @@ class FakeGateway:
             self._requests.clear()
             self._rules.clear()
             self._faults.clear()
+            self._peak_in_flight = self._in_flight
 
     # -- serving requests ----------------------------------------------------------------
 
@@ -659,6 +820,9 @@ class FakeGateway:
         operation, job_id = _classify(site.origin, method, path)
         now = self._clock()
         with self._lock:
+            request_id = self._next_request_id() if site.origin == "api" else None
+            link.request_id = request_id
+            link.id_on_success = self._request_id_header
             fault = self._faults.pick(site.origin, operation, path)
             record = RecordedRequest(
                 seq=self._request_seq,
@@ -673,6 +837,7 @@ class FakeGateway:
                 fault=fault,
                 job_id=job_id,
                 peer=_peer(scope.get("client")),
+                request_id=request_id,
             )
             self._requests.append(record)
             self._request_seq += 1
@@ -687,21 +852,107 @@ class FakeGateway:
         if site.origin == "api" and not self._authorized(headers.get("authorization")):
             answer = error_answer(
                 401,
-                "unauthorized",
+                "unauthorised",
                 "missing or invalid API key: send Authorization: Bearer <key>",
-                [("www-authenticate", 'Bearer realm="ai-stats"')],
+                [("www-authenticate", 'Bearer realm="phaseo"')],
             )
             await deliver(link, answer, fault)
+            return
+        if site.origin == "api" and operation is not None and self._music_disabled:
+            disabled = Answer.json(501, dict(MUSIC_DISABLED_BODY), [("cache-control", "no-store")])
+            await deliver(link, disabled, fault)
             return
         scope[_CONTEXT_KEY] = _Context(link=link, fault=fault, record=record)
         await site.inner(scope, _replay(body, receive), send)
 
+    def _next_request_id(self) -> str:  # holds the lock
+        """``G-`` and a ULID: 48 bits of wall-clock milliseconds, 80 of identity."""
+        self._request_seq_ids += 1
+        value = (int(time.time() * 1000) << 80) | (self._id_base << 32) | self._request_seq_ids
+        chars = []
+        for _ in range(26):
+            value, digit = divmod(value, 32)
+            chars.append(_CROCKFORD[digit])
+        return "G-" + "".join(reversed(chars))
+
+    def _is_queued(self, model: str) -> bool:
+        with self._lock:
+            return matches_prefix(model, self._queued)
+
     async def _create(self, request: Request) -> Response:
+        context = _context(request)
         try:
-            body = parse_create_body(_context(request).record.body)
+            body = parse_create_body(context.record.body)
         except InvalidRequest as exc:
             return _Reply(error_answer(400, "validation_error", exc.reason))
-        job = self._new_job(body)
+        model: str = body["model"]
+        if self._is_queued(model):
+            return self._queued_create(body, context)
+        provider = sync_provider(model)
+        if provider is None:
+            return _Reply(
+                error_answer(
+                    400,
+                    "not_supported",
+                    "model_not_available",
+                    message=f"The model {model[:80]!r} is not available: no active provider "
+                    "serves it.",
+                    origin="gateway",
+                    param="model",
+                )
+            )
+        fmt = provider.audio_format(body.get("format"))
+        if fmt is None:
+            refusal = Answer.json(
+                400,
+                envelope(400, provider.refusal(body.get("format")), origin="upstream"),
+            )
+            refusal.needs_request_id = True
+            return _Reply(refusal)
+        job = self._new_job(body, request_id=context.record.request_id, provider=provider, fmt=fmt)
+        context.link.request_id = job.id
+        hold = job.script.generation_seconds
+        await self._hold(context.link, self._generation_seconds if hold is None else hold)
+        job.answered.set()
+        return _Reply(Answer.json(200, self._sync_create_payload(job)))
+
+    async def _hold(self, link: Link, seconds: float) -> None:
+        """Keep the create open while the provider "generates" (real time).
+
+        A client that hangs up does not stop the generation (the job is paid
+        for and completes anyway); a gateway that is stopping does.
+        """
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+        try:
+            loop = asyncio.get_running_loop()
+            end = loop.time() + seconds
+            if not await link.wait(seconds):
+                stopping = link.stopping is not None and link.stopping.is_set()
+                if not stopping:
+                    await asyncio.sleep(max(0.0, end - loop.time()))
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _sync_create_payload(self, job: FakeJob) -> dict[str, Any]:
+        payload = self._job_head(job, job.script.final)
+        if job.script.final == "completed":
+            if job.delivery == "inline":
+                payload["audio_base64"] = inline_audio(job.audio_format or "wav", job.audio_size)
+            else:
+                payload["audio_url"] = self._audio_base() + job.audio_path
+        if job.result is not None:
+            payload["result"] = dict(job.result)
+        if job.create_usage is not None:
+            payload["usage"] = dict(job.create_usage)
+        payload.update(job.script.extra_fields)
+        return payload
+
+    def _queued_create(self, body: dict[str, Any], context: _Context) -> Response:
+        job = self._new_job(body, request_id=context.record.request_id)
+        context.link.request_id = job.id
         usage: dict[str, Any] = {"requests": 1}
         if isinstance(body.get("duration"), int):
             usage["output_audio_seconds"] = body["duration"]
@@ -717,7 +968,14 @@ class FakeGateway:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            return _Reply(error_answer(404, "not_found", f"music job {job_id!r} not found"))
+            return _Reply(
+                error_answer(
+                    404,
+                    "not_found",
+                    "music_not_found_or_not_owned",
+                    message=f"music job {job_id[:80]!r} not found",
+                )
+            )
         return _Reply(Answer.json(200, self._status_payload(job, self._clock())))
 
     def _find_clip(self, request: Request) -> FakeClip | None:
@@ -729,8 +987,15 @@ class FakeGateway:
         return job.clips[index]
 
     async def _clip_audio(self, request: Request) -> Response:
+        with self._lock:
+            job = self._jobs.get(request.path_params["job_id"])
+        if job is not None and job.route == "sync":
+            if request.url.path != job.audio_path or not job.answered.is_set():
+                return _Reply(Answer.raw(404, b"Not Found", "text/plain; charset=utf-8"))
+            fmt = job.audio_format or "wav"
+            return _Reply(Answer.raw(200, job.audio(), AUDIO_TYPES[fmt]))
         clip = self._find_clip(request)
-        if clip is None:
+        if clip is None or not request.url.path.endswith(".wav"):
             return _Reply(Answer.raw(404, b"Not Found", "text/plain; charset=utf-8"))
         frames, tone = clip.frames, clip.index
         return _Reply(
@@ -750,25 +1015,91 @@ class FakeGateway:
 
     # -- jobs and their answers ------------------------------------------------------------
 
-    def _new_job(self, body: dict[str, Any]) -> FakeJob:
-        provider, name = split_model(body["model"])
-        native = name.upper().replace(".", "_").replace("-", "_") if provider == "suno" else name
+    def _new_job(
+        self,
+        body: dict[str, Any],
+        *,
+        request_id: str | None,
+        provider: Provider | None = None,
+        fmt: str | None = None,
+    ) -> FakeJob:
+        prefix, name = split_model(body["model"])
+        native = name.upper().replace(".", "_").replace("-", "_") if prefix == "suno" else name
         with self._lock:
             script = self._pick_script(body)
             self._job_seq += 1
-            job_id = f"task_{self._job_seq:06d}"
-            job = FakeJob(
-                id=job_id,
-                provider=provider,
-                model=body["model"],
-                native_model=native,
-                request=types.MappingProxyType(body),
-                script=script,
-                created_at=self._clock(),
-                clips=_resolve_clips(job_id, script, body),
-            )
+            seq = self._job_seq
+            task_id = f"task_{seq:06d}"
+            job_id = task_id if self._job_ids == "task" or request_id is None else request_id
+            clips = _resolve_clips(job_id, script, body)
+            if provider is None:
+                job = FakeJob(
+                    id=job_id,
+                    provider=prefix,
+                    model=body["model"],
+                    native_model=native,
+                    request=types.MappingProxyType(body),
+                    script=script,
+                    created_at=self._clock(),
+                    clips=clips,
+                    native_id=job_id if self._job_ids == "task" else task_id,
+                )
+            else:
+                job = self._sync_job(job_id, seq, body, script, clips, provider, fmt or "wav")
             self._jobs[job_id] = job
         return job
+
+    def _sync_job(
+        self,
+        job_id: str,
+        seq: int,
+        body: dict[str, Any],
+        script: JobScript,
+        clips: tuple[FakeClip, ...],
+        provider: Provider,
+        fmt: str,
+    ) -> FakeJob:
+        spec = script.clips[0] if script.clips else Clip()
+        seconds = clips[0].duration if clips else float(_DEFAULT_DURATION)
+        size = spec.audio_size if spec.audio_size is not None else self._inline_audio_size
+        native_id = provider.native_id(seq)
+        audio_url = (
+            self._audio_base() + f"/audio/{job_id}/0.{fmt}" if provider.delivery == "url" else None
+        )
+        failed = script.final == "failed"
+        error = (dict(DEFAULT_ERROR) if script.error is None else script.error) if failed else None
+        prompts = effective_prompts(body)
+        return FakeJob(
+            id=job_id,
+            provider=provider.name,
+            model=body["model"],
+            native_model=body["model"],
+            request=types.MappingProxyType(body),
+            script=script,
+            created_at=self._clock(),
+            clips=(),
+            route="sync",
+            native_id=native_id,
+            delivery=provider.delivery,
+            audio_format=fmt,
+            audio_size=size,
+            audio_seconds=seconds,
+            result=create_result(
+                provider,
+                native_id=native_id,
+                model=body["model"],
+                fmt=fmt,
+                size=size,
+                seconds=_number(seconds),
+                audio_url=None if failed else audio_url,
+                error=error,
+            ),
+            create_usage=None
+            if failed
+            else create_usage(
+                provider, seconds=_number(seconds), prompt=prompts[0] if prompts else ""
+            ),
+        )
 
     def _job_head(self, job: FakeJob, status: str) -> dict[str, Any]:
         return {
@@ -777,11 +1108,34 @@ class FakeGateway:
             "status": status,
             "provider": job.provider,
             "model": job.native_model,
-            "nativeResponseId": job.id,
+            "nativeResponseId": job.native_id if job.native_id is not None else job.id,
         }
+
+    def _stored_copy(self, job: FakeJob, status: str) -> dict[str, Any]:
+        """A synchronous job as the status operation serves it: the stored copy."""
+        payload = self._job_head(job, status)
+        if status == "completed":
+            if job.delivery == "inline":
+                audio = inline_audio(job.audio_format or "wav", job.audio_size)
+                payload["audio_base64"] = audio
+                payload["output"] = [{"audio_base64": audio}]
+            else:
+                url = self._audio_base() + job.audio_path
+                payload["audio_url"] = url
+                payload["output"] = [{"audio_url": url}]
+            payload["usage"] = {
+                "output_audio_count": 1,
+                "output_audio_seconds": _number(job.audio_seconds),
+            }
+        elif status == "failed" and job.result is not None:
+            payload["result"] = dict(job.result)
+        payload.update(job.script.extra_fields)
+        return payload
 
     def _status_payload(self, job: FakeJob, now: float) -> dict[str, Any]:
         status = job.status_at(now)
+        if job.route == "sync":
+            return self._stored_copy(job, status)
         payload = self._job_head(job, status)
         if status == "completed":
             audio = self._audio_base()

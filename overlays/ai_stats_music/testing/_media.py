@@ -1,4 +1,4 @@
-"""The media the audio origin serves: WAV tones streamed on the fly, a tiny PNG."""
+"""The media the fake serves: WAV tones streamed on the fly, small MP3/OGG/WAV files, a tiny PNG."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from array import array
 from collections.abc import Generator
 from typing import Final
 
-__all__ = ["PNG", "SAMPLE_RATE", "WAV_HEADER_SIZE", "frames_for", "wav_chunks", "wav_size"]
+__all__ = [
+    "AUDIO_TYPES",
+    "PNG",
+    "SAMPLE_RATE",
+    "WAV_HEADER_SIZE",
+    "audio_bytes",
+    "frames_for",
+    "wav_chunks",
+    "wav_size",
+]
 
 SAMPLE_RATE: Final = 8000
 SAMPLE_WIDTH: Final = 2  # bytes: 16-bit PCM
@@ -101,3 +110,71 @@ def _png_1x1() -> bytes:
 
 PNG: Final = _png_1x1()
 """A valid 1x1 PNG: every clip's ``image_url``."""
+
+
+AUDIO_TYPES: Final = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg"}
+"""The content type of each format the fake can produce."""
+
+# An ID3v2.4 tag (10-byte header, empty body), then MPEG-1 Layer III frames:
+# 128 kbit/s, 44.1 kHz, no padding, 417 bytes each (sync 0xFFF, then 0xFB 0x90).
+_ID3: Final = b"ID3\x04\x00\x00\x00\x00\x00\x00"
+_MP3_FRAME: Final = b"\xff\xfb\x90\x64" + bytes(417 - 4)
+
+
+def _ogg_page(payload: bytes, sequence: int, *, first: bool, last: bool) -> bytes:
+    """One Ogg page (RFC 3533) around ``payload``, with a real CRC."""
+    segments = [255] * (len(payload) // 255) + [len(payload) % 255]
+    flags = (0x02 if first else 0) | (0x04 if last else 0)
+    header = (
+        b"OggS\x00"
+        + bytes([flags])
+        + struct.pack("<qII", 0, 0x46414B45, sequence)  # granule, serial "FAKE", page no.
+        + b"\x00\x00\x00\x00"  # CRC, filled in below
+        + bytes([len(segments)])
+        + bytes(segments)
+    )
+    page = header + payload
+    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
+
+
+@functools.cache
+def _ogg_table() -> tuple[int, ...]:
+    table = []
+    for i in range(256):
+        r = i << 24
+        for _ in range(8):
+            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else (r << 1)
+        table.append(r & 0xFFFFFFFF)
+    return tuple(table)
+
+
+def _ogg_crc(data: bytes) -> int:
+    table, crc = _ogg_table(), 0
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[((crc >> 24) & 0xFF) ^ byte]
+    return crc
+
+
+def _fit(data: bytes, size: int, filler: bytes) -> bytes:
+    missing = max(0, size - len(data))
+    return (data + filler * (missing // len(filler) + 1))[:size]
+
+
+@functools.lru_cache(maxsize=16)
+def audio_bytes(fmt: str, size: int, tone: int = 0) -> bytes:
+    """A whole audio file of about ``size`` bytes in ``fmt`` (``wav``, ``mp3``, ``ogg``).
+
+    Real enough for what a client looks at: the magic numbers (``RIFF....WAVE``
+    with a consistent header, ``ID3`` then MPEG frame syncs, ``OggS`` pages)
+    and the size. Deterministic, and cached (the same job's audio is asked for
+    at create and at every status read).
+    """
+    if fmt == "wav":
+        return b"".join(wav_chunks(frames_for(0, max(size, WAV_HEADER_SIZE)), tone))
+    if fmt == "mp3":
+        return _fit(_ID3, max(size, len(_ID3) + 4), _MP3_FRAME)
+    if fmt == "ogg":
+        head = _ogg_page(b"\x01vorbis-fake", 0, first=True, last=False)
+        body_size = max(0, size - len(head) - 28 - (size // 255 + 1))
+        return head + _ogg_page(bytes(body_size), 1, first=False, last=True)
+    raise ValueError(f"the fake cannot make {fmt!r} audio (wav, mp3, ogg)")

@@ -57,9 +57,12 @@ def _to_phases(value: Iterable[PhaseLike]) -> tuple[Phase, ...]:
 
 def _check_optional_number(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
     ):
-        raise ValueError(f"{attribute.name} must be a finite number or None, got {value!r}")
+        raise ValueError(f"{attribute.name} must be a finite number >= 0 or None, got {value!r}")
 
 
 def _check_audio_size(_: object, __: object, value: int | None) -> None:
@@ -118,8 +121,15 @@ class JobScript:
     None). ``extra_fields`` are added to every answer about the job, create and
     status alike.
 
-    The create answer reports the status at creation when it is ``queued`` or
-    ``in_progress``, and ``queued`` otherwise (the API documents no other).
+    That is how a *queued* provider's job lives (Suno in 2025; see
+    ``FakeGateway(queued=...)``): the create answer reports the status at
+    creation when it is ``queued`` or ``in_progress``, and ``queued`` otherwise.
+
+    A *synchronous* provider's job (ElevenLabs, Lyria, MiniMax) has no timeline:
+    the create request is held open for ``generation_seconds`` of real time
+    (None: the gateway's ``generation_seconds``), then answers ``final`` at
+    once; its one audio takes its duration and ``audio_size`` from the first
+    of ``clips`` (if any). ``timeline`` is ignored for it.
     """
 
     timeline: tuple[Phase, ...] = attrs.field(
@@ -129,6 +139,7 @@ class JobScript:
     clips: tuple[Clip, ...] = attrs.field(default=2, converter=_to_clips)
     error: Any = None
     extra_fields: Mapping[str, Any] = attrs.field(factory=dict)
+    generation_seconds: float | None = attrs.field(default=None, validator=_check_optional_number)
 
     @property
     def total_seconds(self) -> float:

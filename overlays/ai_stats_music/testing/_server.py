@@ -40,6 +40,7 @@ __all__ = ["Connection", "ConnectionRegistry", "ServerThread"]
 
 _START_TIMEOUT: Final = 10.0
 _POLL: Final = 0.001
+_BACKLOG: Final = 4096
 
 
 @attrs.define(eq=False)
@@ -220,7 +221,10 @@ class ServerThread:
                 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
                 self._sockets.append(sock)
                 sock.bind((self._host, 0))
-                sock.listen(128)
+                # A deep backlog: hundreds of clients connecting at once (each
+                # create held open for its generation time) must all be accepted,
+                # not left to SYN retries. The kernel caps it at somaxconn.
+                sock.listen(_BACKLOG)
                 self.ports.append(sock.getsockname()[1])
         except BaseException:
             self._close_sockets()
