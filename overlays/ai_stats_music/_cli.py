@@ -107,6 +107,13 @@ DEMO_POLICY: Final = PollPolicy(
     initial_delay=0.4, multiplier=1.0, max_delay=0.4, latency_bounds=(), timeout=60
 )
 DEMO_PROMPT: Final = "a calm lo-fi beat for a rainy afternoon"
+#: How long the demo's synchronous create is held open, as the gateway holds it
+#: while the provider generates (tens of seconds for real).
+DEMO_GENERATION_SECONDS: Final = 1.0
+DEMO_JOBS: Final = (
+    (DEFAULT_MODEL, "answers at once: the gateway generates inside the create request"),
+    (QUEUED_MODEL, "queues: the job is polled until it completes, then its clips downloaded"),
+)
 
 
 class CliError(Exception):
@@ -529,8 +536,8 @@ def _summary(job: MusicJob, files: list[dict[str, Any]]) -> list[str]:
     lines = [f"job {job.id} completed: {count} audio file(s)"]
     usage = job.usage
     if usage is not None and usage.output_audio_seconds is not None:
-        clips = usage.output_audio_count if usage.output_audio_count is not None else "?"
-        lines.append(f"usage: {clips} clip(s), {usage.output_audio_seconds:g} s of audio")
+        clips = "" if usage.output_audio_count is None else f"{usage.output_audio_count} clip(s), "
+        lines.append(f"usage: {clips}{usage.output_audio_seconds:g} s of audio")
     if files:
         total = sum(int(f["bytes"]) for f in files)
         lines.append(f"saved {len(files)} file(s), {human_size(total)}:")
@@ -620,6 +627,10 @@ def _no_proxies() -> Iterator[None]:
 
 
 def cmd_demo(run: _Run) -> Exit:
+    """Two jobs against the embedded fake gateway: one a synchronous provider
+    answers at once (inline audio, saved), one queued and polled (Suno's flow,
+    clips downloaded from URLs). The gateway is on loopback, reached with no
+    proxy whatever the environment says."""
     try:
         from .testing import FakeGateway, JobScript
     except ImportError:
@@ -631,24 +642,44 @@ def cmd_demo(run: _Run) -> Exit:
     script = JobScript(timeline=[("queued", 1.0), ("in_progress", 3.0)], clips=2)
     console = run.console
     console.note("demo: a local fake gateway stands in for the API (no API key, no network)")
-    # Suno queues its jobs (the 2025 flow the demo shows, with Suno's task ids);
-    # today's gateway routes it nowhere, so the demo's gateway is told to.
-    gateway = FakeGateway(default_script=script, queued=("suno/",), job_ids="task")
-    with _no_proxies(), gateway.serve():
-        run.args.prompt, run.args.model = DEMO_PROMPT, QUEUED_MODEL
-        run.args.duration, run.args.format = 12, None
-        console.note(f'$ ai-stats-music generate "{DEMO_PROMPT}" --duration 12 --wait')
-        with run.client(api_key=gateway.api_key, base_url=gateway.base_url) as client:
+    # Suno queues its jobs (the 2025 flow, which the gateway's status route still
+    # serves, with Suno's task ids); today's gateway routes it nowhere, so the
+    # demo's gateway is told to.
+    gateway = FakeGateway(
+        default_script=script,
+        queued=("suno/",),
+        job_ids="task",
+        generation_seconds=DEMO_GENERATION_SECONDS,
+    )
+    done: list[tuple[MusicJob, list[dict[str, Any]]]] = []
+    # Each context is entered before the next is made: the client after the server.
+    with (
+        _no_proxies(),
+        gateway.serve(),
+        run.client(api_key=gateway.api_key, base_url=gateway.base_url) as client,
+    ):
+        for model, what in DEMO_JOBS:
+            run.args.prompt, run.args.model = DEMO_PROMPT, model
+            run.args.duration, run.args.format = 12, None
+            run.job_id, run.job_ended = None, False
+            console.note("")
+            console.note(f"{model} {what}")
+            console.note(
+                f'$ ai-stats-music generate "{DEMO_PROMPT}" --model {model} --duration 12 --wait'
+            )
             job, files = _generate_flow(run, client, policy=DEMO_POLICY, wait=True)
-    assert files is not None
-    human = [
-        *_summary(job, files),
-        "",
+            assert files is not None
+            done.append((job, files))
+    human: list[str] = []
+    for (job, files), (model, _) in zip(done, DEMO_JOBS, strict=True):
+        human += [f"{model}:", *_summary(job, files), ""]
+    human += [
         "That was the fake gateway. With a key, the same against the real API:",
         f"  export {API_KEY_ENV}=...",
-        '  ai-stats-music generate "your prompt" --wait --out songs',
+        '  ai-stats-music generate "your prompt" --out songs',
     ]
-    console.result(_job_payload(job, files), human, _files_lines(files))
+    payload = {"jobs": [_job_payload(job, files) for job, files in done]}
+    console.result(payload, human, [path for _, files in done for path in _files_lines(files)])
     return Exit.OK
 
 

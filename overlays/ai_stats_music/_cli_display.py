@@ -252,7 +252,7 @@ class Console:
         return progress
 
     def saved(self, path: Path, size: int) -> None:
-        self.note(f"downloaded {clean(path)} ({human_size(size)})")
+        self.note(f"saved {clean(path)} ({human_size(size)})")
 
 
 def _printable(text: str, stream: TextIO) -> str:
