@@ -51,7 +51,7 @@ def cli(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ai_stats_music.cli *args``; with ``gw``, pointed at it."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AI_STATS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
     environ["PYTHONIOENCODING"] = "utf-8"
     if gw is not None:
         environ["AI_STATS_BASE_URL"] = gw.base_url
@@ -68,7 +68,7 @@ def cli(
         cwd=cwd,
         timeout=60,
     )
-    secret = environ.get("AI_STATS_API_KEY")
+    secret = environ.get("AI_STATS_API_KEY") or environ.get("PHASEO_API_KEY")
     if secret:
         assert secret not in result.stdout + result.stderr, "the API key was printed"
     return result
@@ -88,7 +88,7 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     """``main(args)`` in this process, with the environment ``cli()`` would give it."""
 
     def run_main(*args: str, gw: FakeGateway | None = None, key: str | None = None) -> Result:
-        for name in [n for n in os.environ if n.startswith("AI_STATS_")]:
+        for name in [n for n in os.environ if n.startswith(("AI_STATS_", "PHASEO_"))]:
             monkeypatch.delenv(name)
         if gw is not None:
             monkeypatch.setenv("AI_STATS_BASE_URL", gw.base_url)
@@ -244,6 +244,11 @@ def test_the_default_model_is_active_and_its_audio_is_saved_at_once(
     assert "completed at once" in human.stderr
     assert human.stdout.splitlines()[0].endswith("completed: 1 audio file(s)")
     assert len(os.listdir(tmp_path / "o")) == 1
+    waited = cli("generate", "x", "--wait", "--out", str(tmp_path / "w"), gw=fake_gateway)
+    assert waited.returncode == 0, waited.stderr
+    assert len(os.listdir(tmp_path / "w")) == 1
+    # Neither generate read a status: a completed create needs no polling.
+    assert {r.operation for r in fake_gateway.requests} == {"create"}
 
 
 def test_a_queued_job_without_wait_says_that_nothing_was_saved(
@@ -487,6 +492,8 @@ def test_download_saves_the_inline_audio_of_a_synchronous_job(
     assert entry["inline"] is True
     assert Path(entry["path"]).read_bytes() == job.audio[0].data
     assert len(os.listdir(tmp_path)) == 1
+    status = cli("status", job.id, gw=fake_gateway)
+    assert "inline, audio/mpeg, 4.0 KiB" in status.stdout
 
 
 def test_download_saves_the_audio_url_of_a_minimax_job(
@@ -656,6 +663,19 @@ def test_the_key_is_not_printed_even_when_the_server_echoes_it(
     assert run("generate", "x", "--json", gw=fake_gateway).returncode == 1
 
 
+def test_the_key_and_base_url_of_the_gateways_own_sdk_work_too(
+    fake_gateway: FakeGateway, created: Any
+) -> None:
+    job_id = created(timeline=[])
+    env = {"PHASEO_API_KEY": fake_gateway.api_key, "PHASEO_BASE_URL": fake_gateway.base_url}
+    result = cli("status", job_id, env=env)
+    assert result.returncode == 0, result.stderr
+    assert fake_gateway.api_key not in result.stdout + result.stderr
+    missing = cli("status", job_id, env={"PHASEO_BASE_URL": fake_gateway.base_url})
+    assert missing.returncode == 5
+    assert "PHASEO_API_KEY" in one_error_line(missing)
+
+
 def test_a_bad_base_url_is_a_config_error(fake_gateway: FakeGateway, run: Run) -> None:
     result = run("--base-url", "ftp://example.com", "status", "task_1", gw=fake_gateway)
     assert result.returncode == 5
@@ -664,7 +684,7 @@ def test_a_bad_base_url_is_a_config_error(fake_gateway: FakeGateway, run: Run) -
 
 def test_ctrl_c_exits_130_naming_the_job(fake_gateway: FakeGateway, created: Any) -> None:
     job_id = created(timeline=[("in_progress", 600)])
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AI_STATS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
     environ |= {
         "AI_STATS_API_KEY": fake_gateway.api_key,
         "AI_STATS_BASE_URL": fake_gateway.base_url,
@@ -750,7 +770,7 @@ def test_a_dead_proxy_would_break_the_demo_without_its_no_proxy(tmp_path: Path) 
         "c._no_proxies = contextlib.nullcontext; "
         "sys.exit(c.main(['demo', '--out', sys.argv[1]]))"
     )
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AI_STATS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
     environ |= _demo_env(f"http://127.0.0.1:{_dead_port()}")
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "out")],
@@ -798,7 +818,7 @@ def test_the_live_line_never_shows_the_key(
 
 
 def _environ(gw: FakeGateway | None = None, **extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("AI_STATS_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
     if gw is not None:
         environ |= {"AI_STATS_API_KEY": gw.api_key, "AI_STATS_BASE_URL": gw.base_url}
     return environ | extra
@@ -974,3 +994,14 @@ def test_a_timeout_with_only_failures_says_so_and_one_without_failures_does_not(
     assert raised.value.failed_polls == 0
     assert raised.value.last_error is None
     assert "failed" not in str(raised.value)
+
+
+def test_the_readme_and_the_help_list_every_exit_code() -> None:
+    from ai_stats_music._cli import EPILOG, Exit
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    table = [int(m) for m in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)]
+    assert table == sorted(int(code) for code in Exit)
+    listed = [int(m) for m in re.findall(r"^  (\d+) {2,}", EPILOG, re.MULTILINE)]
+    assert listed == table

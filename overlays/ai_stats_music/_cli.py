@@ -26,7 +26,7 @@ import attrs
 from ._audio import MusicAudio
 from ._cli_display import Console, describe_job, human_size
 from ._client import MusicClient
-from ._core import API_KEY_ENV, BASE_URL_ENV, check_job_id
+from ._core import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS, check_job_id, env_api_key
 from ._download import _BY_CONTENT_TYPE
 from ._errors import (
     AIStatsError,
@@ -73,7 +73,9 @@ class Exit(enum.IntEnum):
 EPILOG: Final = f"""\
 environment:
   {API_KEY_ENV}   the API key (required, except by `demo`); never printed
+                     (else {API_KEY_ENVS[1]}, the gateway's own SDK's variable)
   {BASE_URL_ENV}  the API's base URL (default https://api.phaseo.app/v1)
+                     (else {BASE_URL_ENVS[1]})
 
 exit codes:
   0    done
@@ -207,7 +209,8 @@ def build_parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         type=_text("the base URL"),
         metavar="URL",
-        help=f"the API's base URL (default: ${BASE_URL_ENV}, else https://api.phaseo.app/v1)",
+        help=f"the API's base URL (default: ${BASE_URL_ENV}, else ${BASE_URL_ENVS[1]}, "
+        "else https://api.phaseo.app/v1)",
     )
     options.add_argument(
         "--json",
@@ -330,10 +333,11 @@ class _Run:
     creating: bool = False  # a create request is in flight: a paid job may exist
 
     def client(self, *, api_key: str | None = None, base_url: str | None = None) -> MusicClient:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "").strip()
+        key = api_key if api_key is not None else (env_api_key() or "").strip()
         if not key:
             raise CliError(
-                f"no API key: set {API_KEY_ENV} (`ai-stats-music demo` runs without one)",
+                f"no API key: set {API_KEY_ENVS[0]} (or {API_KEY_ENVS[1]}; "
+                "`ai-stats-music demo` runs without one)",
                 Exit.CONFIG,
                 type="ConfigError",
             )
@@ -751,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(
         json_mode=getattr(args, "json", False),
         quiet=getattr(args, "quiet", False),
-        secret=os.environ.get(API_KEY_ENV, "").strip() or None,
+        secret=(env_api_key() or "").strip() or None,
     )
     run = _Run(args=args, console=console)
     try:
