@@ -381,8 +381,8 @@ def test_clips_that_share_a_title_are_numbered(
     assert result.returncode == 0, result.stderr
     names = ["Rain (2).wav", "Rain.wav"]
     assert sorted(os.listdir(tmp_path)) == names
+    # --quiet: the paths only, as before (scripts read them line by line).
     assert result.stdout.splitlines() == [
-        "task_000001",
         str(tmp_path / "Rain.wav"),
         str(tmp_path / "Rain (2).wav"),
     ]

@@ -564,9 +564,7 @@ def cmd_generate(run: _Run) -> Exit:
             )
         run.console.result(_job_payload(job), human, [job.id])
     else:
-        run.console.result(
-            _job_payload(job, files), _summary(job, files), [job.id, *_files_lines(files)]
-        )
+        run.console.result(_job_payload(job, files), _summary(job, files), _files_lines(files))
     return Exit.OK
 
 
