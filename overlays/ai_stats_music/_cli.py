@@ -10,21 +10,24 @@ into one ``error:`` line (or a JSON object) and a documented exit code by
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import functools
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
 import attrs
 
+from ._audio import MusicAudio
 from ._cli_display import Console, describe_job, human_size
 from ._client import MusicClient
-from ._core import API_KEY_ENV, BASE_URL_ENV, check_job_id
-from ._download import safe_stem
+from ._core import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS, check_job_id, env_api_key
+from ._download import _BY_CONTENT_TYPE
 from ._errors import (
     AIStatsError,
     APIError,
@@ -34,15 +37,22 @@ from ._errors import (
     MusicJobTimeout,
     PermissionDeniedError,
 )
-from ._models import MusicClip, MusicJob
-from ._options import AudioFormat
+from ._models import MusicJob
+from ._options import AudioFormat, build_request
 from ._polling import PollPolicy
 from ._version import __version__
 
 __all__ = ["Exit", "main"]
 
-DEFAULT_MODEL: Final = "suno/v4.5plus"
+#: An active model that answers at once (the gateway waits for it inside the
+#: create request); Suno is not routable today, so it is no default anywhere.
+DEFAULT_MODEL: Final = "eleven-labs/music"
+#: The demo's queued job: Suno, through the fake gateway's queued flow, the
+#: flow the gateway's status route still serves.
+QUEUED_MODEL: Final = "suno/v4.5plus"
 DEBUG_ENV: Final = "AI_STATS_MUSIC_DEBUG"
+#: Status reads that fail in a row before the command line warns (once per streak).
+FAILED_POLLS_WARNING: Final = 3
 
 
 class Exit(enum.IntEnum):
@@ -55,6 +65,7 @@ class Exit(enum.IntEnum):
     TIMEOUT = 4  # the job did not finish within --timeout (it may still finish)
     CONFIG = 5  # no API key, a bad base URL, the key refused (401/403), the demo's extra missing
     NOT_READY = 6  # download: the job has not completed yet
+    NO_AUDIO = 7  # the job completed but its answer carries no audio to save
     INTERNAL = 70  # a bug in this program (AI_STATS_MUSIC_DEBUG=1 shows the traceback)
     INTERRUPTED = 130  # Ctrl-C
 
@@ -62,7 +73,9 @@ class Exit(enum.IntEnum):
 EPILOG: Final = f"""\
 environment:
   {API_KEY_ENV}   the API key (required, except by `demo`); never printed
+                     (else {API_KEY_ENVS[1]}, the gateway's own SDK's variable)
   {BASE_URL_ENV}  the API's base URL (default https://api.phaseo.app/v1)
+                     (else {BASE_URL_ENVS[1]})
 
 exit codes:
   0    done
@@ -72,14 +85,20 @@ exit codes:
   4    timeout: the job did not finish within --timeout (it may still finish)
   5    configuration or authentication error: no API key, bad base URL, key refused
   6    download: the job has not completed yet
+  7    the job completed but carries no audio: nothing was saved
   70   internal error (a bug; {DEBUG_ENV}=1 shows the traceback)
   130  interrupted
 
 --json prints one JSON object on stdout when the command succeeds:
   {{"job": {{...}}}} for generate, status and wait;
-  {{"job": {{...}}, "files": [{{"path", "bytes", "clip_id", "index"}}, ...]}}
-  when files were downloaded. On failure stdout is empty and stderr holds one
-  JSON object: {{"error": {{"type", "message", "exit_code", "job_id", ...}}}}.
+  {{"job": {{...}}, "files": [{{"path", "bytes", "index", "content_type", "url",
+  "inline", "clip_id", "title"}}, ...]}} when audio was saved, one entry per
+  file. On failure stdout is empty and stderr holds one JSON object:
+  {{"error": {{"type", "message", "exit_code", "job_id", ...}}}}.
+
+Models: {DEFAULT_MODEL} (the default), google/lyria-3-clip-preview,
+google/lyria-3-pro-preview, minimax/music-2.6 and minimax/music-3.0 answer at
+once, completed: `generate` then saves the audio with or without --wait.
 
 Start with `ai-stats-music demo`: the whole flow against a local fake gateway,
 with no API key and no network.
@@ -90,6 +109,13 @@ DEMO_POLICY: Final = PollPolicy(
     initial_delay=0.4, multiplier=1.0, max_delay=0.4, latency_bounds=(), timeout=60
 )
 DEMO_PROMPT: Final = "a calm lo-fi beat for a rainy afternoon"
+#: How long the demo's synchronous create is held open, as the gateway holds it
+#: while the provider generates (tens of seconds for real).
+DEMO_GENERATION_SECONDS: Final = 1.0
+DEMO_JOBS: Final = (
+    (DEFAULT_MODEL, "answers at once: the gateway generates inside the create request"),
+    (QUEUED_MODEL, "queues: the job is polled until it completes, then its clips downloaded"),
+)
 
 
 class CliError(Exception):
@@ -111,11 +137,13 @@ class _Parser(argparse.ArgumentParser):
     json_errors = False
 
     def error(self, message: str) -> NoReturn:
-        if self.json_errors:
-            console = Console(json_mode=True, quiet=True)
-            console.error(message, code=Exit.USAGE, details={"type": "UsageError"})
-            raise SystemExit(Exit.USAGE)
-        super().error(message)
+        """One line on stderr (or one JSON object), exit 2: never the usage block,
+        which scrolls the one thing that matters off the screen."""
+        console = Console(json_mode=self.json_errors, quiet=True)
+        if not self.json_errors:
+            message = f"{self.prog}: {message} (see {self.prog} --help)"
+        console.error(message, code=Exit.USAGE, details={"type": "UsageError"})
+        raise SystemExit(Exit.USAGE)
 
 
 def _positive_float(text: str) -> float:
@@ -138,6 +166,33 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _check_text(text: str) -> str:
+    """``text`` if it can be sent; argv bytes that are not valid text in the
+    terminal's encoding arrive as lone surrogates (``surrogateescape``), which
+    no request can carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        encoding = sys.getfilesystemencoding()
+        raise argparse.ArgumentTypeError(
+            f"not valid text in the terminal's encoding ({encoding}): {text!r:.80}"
+        ) from None
+    return text
+
+
+def _text(what: str) -> Callable[[str], str]:
+    """An argument type: text that can be sent, and not empty or blank."""
+
+    def check(text: str) -> str:
+        _check_text(text)
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{what} must not be empty or blank")
+        return text
+
+    check.__name__ = what  # argparse names the type in some messages
+    return check
+
+
 def _job_id(text: str) -> str:
     try:
         return check_job_id(text)
@@ -152,8 +207,10 @@ def build_parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
     options.add_argument(
         "--base-url",
         default=argparse.SUPPRESS,
+        type=_text("the base URL"),
         metavar="URL",
-        help=f"the API's base URL (default: ${BASE_URL_ENV}, else https://api.phaseo.app/v1)",
+        help=f"the API's base URL (default: ${BASE_URL_ENV}, else ${BASE_URL_ENVS[1]}, "
+        "else https://api.phaseo.app/v1)",
     )
     options.add_argument(
         "--json",
@@ -171,7 +228,8 @@ def build_parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="ai-stats-music",
-        description="Generate music with the AI Stats Gateway, wait for it, download it.",
+        description="Generate music with the Phaseo Gateway (formerly AI Stats Gateway), "
+        "wait for it, save it.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
@@ -207,18 +265,38 @@ def build_parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
             metavar="DIR",
             default=default,
             help=f"directory for the audio files, created if missing (default: {shown}); "
-            "files already there under the same names are replaced",
+            "each audio gets a name of its own; files already there under the same "
+            "names are replaced",
         )
 
-    gen = command("generate", "start a music generation job (and with --wait, see it through)")
-    gen.add_argument("prompt", metavar="PROMPT", help="what the music should be")
-    gen.add_argument("--model", default=DEFAULT_MODEL, help=f"default: {DEFAULT_MODEL}")
-    gen.add_argument("--duration", type=_positive_int, metavar="N", help="length in seconds")
-    gen.add_argument("--format", choices=[f.value for f in AudioFormat], help="audio format")
-    gen.add_argument(
-        "--wait", action="store_true", help="wait for the job, then download its clips"
+    gen = command(
+        "generate",
+        "start a music generation job; save its audio when it is done at once "
+        "(synchronous models) or, with --wait, once it completes",
     )
-    out_option(gen, default=None, shown="the current directory; needs --wait")
+    gen.add_argument(
+        "prompt", metavar="PROMPT", type=_text("the prompt"), help="what the music should be"
+    )
+    gen.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        type=_text("the model"),
+        help=f"default: {DEFAULT_MODEL}; also google/lyria-3-clip-preview, "
+        "google/lyria-3-pro-preview, minimax/music-2.6, minimax/music-3.0",
+    )
+    gen.add_argument("--duration", type=_positive_int, metavar="N", help="length in seconds")
+    gen.add_argument(
+        "--format",
+        choices=[f.value for f in AudioFormat],
+        help="audio format (" + ", ".join(f.value for f in AudioFormat) + "; "
+        "ElevenLabs refuses aac, MiniMax takes mp3 and wav)",
+    )
+    gen.add_argument(
+        "--wait",
+        action="store_true",
+        help="if the job is queued, wait for it; then save its audio",
+    )
+    out_option(gen, default=None, shown="the current directory")
     timeout_option(gen)
 
     status = command("status", "show a job's current status and clips")
@@ -228,14 +306,14 @@ def build_parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
     wait.add_argument("job_id", metavar="JOB_ID", type=_job_id)
     timeout_option(wait)
 
-    download = command("download", "download the clips of a completed job")
+    download = command("download", "save every audio of a completed job (inline or URL)")
     download.add_argument("job_id", metavar="JOB_ID", type=_job_id)
     out_option(download, default=".", shown="the current directory")
 
     demo = command(
         "demo",
-        "the whole flow against a local fake gateway: no API key, no network "
-        "(needs the testing extra)",
+        "the whole flow against a local fake gateway: a job answered at once and a "
+        "queued one; no API key, no network (needs the testing extra)",
     )
     out_option(demo, default="demo-output", shown="demo-output")
     return parser
@@ -252,12 +330,14 @@ class _Run:
     console: Console
     job_id: str | None = None  # once known: named in the message of an interrupt
     job_ended: bool = False
+    creating: bool = False  # a create request is in flight: a paid job may exist
 
     def client(self, *, api_key: str | None = None, base_url: str | None = None) -> MusicClient:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "").strip()
+        key = api_key if api_key is not None else (env_api_key() or "").strip()
         if not key:
             raise CliError(
-                f"no API key: set {API_KEY_ENV} (`ai-stats-music demo` runs without one)",
+                f"no API key: set {API_KEY_ENVS[0]} (or {API_KEY_ENVS[1]}; "
+                "`ai-stats-music demo` runs without one)",
                 Exit.CONFIG,
                 type="ConfigError",
             )
@@ -278,6 +358,46 @@ def _job_payload(job: MusicJob, files: list[dict[str, Any]] | None = None) -> di
     return payload
 
 
+class _FailedPolls(logging.Handler):
+    """Warns on the console while a wait's status reads keep failing.
+
+    The waits log a debug record per failed status read, carrying how many
+    failed in a row; the warning is given when a streak reaches
+    :data:`FAILED_POLLS_WARNING`, so once per streak: a read that succeeds
+    starts the count again.
+    """
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.DEBUG)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        in_a_row = getattr(record, "failed_in_a_row", None)
+        if in_a_row != FAILED_POLLS_WARNING:
+            return
+        error = getattr(record, "error", None)
+        last = f"{type(error).__name__}: {error}" if error is not None else "unknown"
+        self.console.warn(
+            f"{in_a_row} status reads of job {getattr(record, 'job_id', '?')} failed in a "
+            f"row (the last: {last}); still trying until the deadline"
+        )
+
+
+@contextlib.contextmanager
+def _warning_on_failed_polls(console: Console) -> Iterator[None]:
+    logger = logging.getLogger("ai_stats_music")
+    handler = _FailedPolls(console)
+    level = logger.level
+    logger.addHandler(handler)
+    if not logger.isEnabledFor(logging.DEBUG):
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _see_through(run: _Run, start: Callable[..., MusicJob], policy: PollPolicy | None) -> MusicJob:
     """Run a wait -- ``start(poll=..., on_update=..., [deadline=...])`` -- with progress.
 
@@ -287,6 +407,7 @@ def _see_through(run: _Run, start: Callable[..., MusicJob], policy: PollPolicy |
     console = run.console
 
     def on_update(job: MusicJob) -> None:
+        run.creating = False
         if run.job_id is None:
             run.job_id = job.id
             console.note(f"created job {job.id} ({run.args.model})")
@@ -298,7 +419,8 @@ def _see_through(run: _Run, start: Callable[..., MusicJob], policy: PollPolicy |
         kwargs["deadline"] = timeout
     console.start_clock()
     try:
-        done = start(**kwargs)
+        with _warning_on_failed_polls(console):
+            done = start(**kwargs)
     except MusicJobFailed as exc:
         run.job_ended = True
         console.job_finished(exc.job)
@@ -308,48 +430,63 @@ def _see_through(run: _Run, start: Callable[..., MusicJob], policy: PollPolicy |
     return done
 
 
-def _distinct_titles(clips: Sequence[MusicClip]) -> list[MusicClip]:
-    """The clips, retitled ``"Title (2)"``... where titles collide (Suno makes two
-    clips of one title), so that each gets a file of its own in one directory."""
-    seen: dict[str, int] = {}
-    for clip in clips:
-        key = safe_stem(clip.title or "").casefold()
-        seen[key] = seen.get(key, 0) + 1
-    result = []
-    counts: dict[str, int] = {}
-    for clip in clips:
-        key = safe_stem(clip.title or "").casefold()
-        if key and seen[key] > 1:
-            counts[key] = counts.get(key, 0) + 1
-            clip = attrs.evolve(clip, title=f"{clip.title} ({counts[key]})")
-        result.append(clip)
-    return result
+def _content_type(audio: MusicAudio, path: Path) -> str | None:
+    """What the audio is: as the answer says, else as its saved file's extension says
+    (the extension of a downloaded file comes from the ``Content-Type`` it was served with)."""
+    if audio.content_type is not None:
+        return audio.content_type
+    suffix = path.suffix.lower()
+    return next((kind for kind, ext in _BY_CONTENT_TYPE.items() if ext == suffix), None)
 
 
-def _download_all(run: _Run, client: MusicClient, job: MusicJob) -> list[dict[str, Any]]:
+def _save_all(run: _Run, client: MusicClient, job: MusicJob) -> list[dict[str, Any]]:
+    """Save every audio of a completed job in ``--out``, each under a name of its own.
+
+    ``client.download_all`` picks the names (equal titles become ``Song.mp3``,
+    ``Song (2).mp3``...), so no audio of this command overwrites another. A
+    completed job with no audio at all is an error of its own (exit 7): the
+    job was paid for, and an exit 0 with no file would hide that.
+    """
+    audios = job.audio
+    if not audios:
+        raise CliError(
+            f"job {job.id} completed but its answer carries no audio: nothing was saved "
+            f"(see it with: ai-stats-music status {job.id})",
+            Exit.NO_AUDIO,
+            job_id=job.id,
+            job=job.to_dict(),
+        )
     out = Path(run.args.out or ".")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CliError(f"cannot create {out}: {exc.strerror or exc}", Exit.API_ERROR) from None
-    clips = _distinct_titles(job.output)
+        raise CliError(
+            f"cannot create {out}: {exc.strerror or exc}", Exit.API_ERROR, job_id=job.id
+        ) from None
+    bars = {audio.index: run.console.download_progress(audio, len(audios)) for audio in audios}
+
+    def progress(audio: MusicAudio, done: int, total: int | None) -> None:
+        bars[audio.index](done, total)
+
+    try:
+        paths = client.download_all(job, out, progress=progress)
+    except ValueError as exc:  # the gateway gave a URL that is not http(s)
+        raise CliError(f"job {job.id}: {exc}", Exit.API_ERROR, job_id=job.id) from None
     files = []
-    for n, clip in enumerate(clips, 1):
-        if not (clip.audio_url or clip.stream_audio_url):
-            raise CliError(
-                f"clip {clip.index} of job {job.id} has no audio URL",
-                Exit.API_ERROR,
-                job_id=job.id,
-            )
-        progress = run.console.download_progress(clip, n, len(clips))
-        try:
-            path = client.download(clip, out, progress=progress)
-        except ValueError as exc:  # the gateway gave a URL that is not http(s)
-            raise CliError(f"clip {clip.index} of job {job.id}: {exc}", Exit.API_ERROR) from None
+    for audio, path in zip(audios, paths, strict=True):
         size = path.stat().st_size
         run.console.saved(path, size)
         files.append(
-            {"path": str(path.resolve()), "bytes": size, "clip_id": clip.id, "index": clip.index}
+            {
+                "path": str(path.resolve()),
+                "bytes": size,
+                "index": audio.index,
+                "content_type": _content_type(audio, path),
+                "url": audio.url,
+                "inline": audio.is_inline,
+                "clip_id": None if audio.clip is None else audio.clip.id,
+                "title": audio.title,
+            }
         )
     return files
 
@@ -358,30 +495,53 @@ def _files_lines(files: list[dict[str, Any]]) -> list[str]:
     return [str(f["path"]) for f in files]
 
 
-def _generate_flow(
-    run: _Run, client: MusicClient, *, policy: PollPolicy | None, wait: bool
-) -> tuple[MusicJob, list[dict[str, Any]] | None]:
-    args = run.args
+def _request(args: argparse.Namespace) -> dict[str, Any]:
+    """The create's parameters, checked as the client checks them, before
+    anything is sent: a refusal here is the command line's fault (exit 2)."""
     request = {
         "model": args.model,
         "prompt": args.prompt,
         "duration": args.duration,
         "format": args.format,
     }
+    try:
+        build_request(**request)
+    except (ValueError, TypeError) as exc:
+        raise CliError(str(exc), Exit.USAGE, type="UsageError") from None
+    return request
+
+
+def _generate_flow(
+    run: _Run, client: MusicClient, *, policy: PollPolicy | None, wait: bool
+) -> tuple[MusicJob, list[dict[str, Any]] | None]:
+    """Create the job; see it through with ``wait``; save its audio once completed.
+
+    Without ``wait`` the audio is saved only when the create already answered
+    completed (a synchronous provider: the gateway generated it inside the
+    request); a queued job is left to ``wait`` and ``download``.
+    """
+    request = _request(run.args)
     if not wait:
+        run.creating = True
         job = client.create(**request)
-        run.job_id = job.id
-        return job, None
+        run.creating, run.job_id = False, job.id
+        if not job.is_completed:
+            return job, None
+        run.job_ended = True
+        run.console.note(f"job {job.id} completed at once ({job.model or run.args.model})")
+        return job, _save_all(run, client, job)
+    run.creating = True
     done = _see_through(run, functools.partial(client.create_and_wait, **request), policy)
-    return done, _download_all(run, client, done)
+    return done, _save_all(run, client, done)
 
 
 def _summary(job: MusicJob, files: list[dict[str, Any]]) -> list[str]:
-    lines = [f"job {job.id} completed: {len(job.output)} clip(s)"]
+    count = len(files) or len(job.audio)
+    lines = [f"job {job.id} completed: {count} audio file(s)"]
     usage = job.usage
     if usage is not None and usage.output_audio_seconds is not None:
-        count = usage.output_audio_count if usage.output_audio_count is not None else "?"
-        lines.append(f"usage: {count} clip(s), {usage.output_audio_seconds:g} s of audio")
+        clips = "" if usage.output_audio_count is None else f"{usage.output_audio_count} clip(s), "
+        lines.append(f"usage: {clips}{usage.output_audio_seconds:g} s of audio")
     if files:
         total = sum(int(f["bytes"]) for f in files)
         lines.append(f"saved {len(files)} file(s), {human_size(total)}:")
@@ -390,20 +550,19 @@ def _summary(job: MusicJob, files: list[dict[str, Any]]) -> list[str]:
 
 
 def cmd_generate(run: _Run) -> Exit:
-    if not run.args.wait and run.args.out is not None:
-        raise CliError(
-            "--out needs --wait (the clips exist once the job completes)",
-            Exit.USAGE,
-            type="UsageError",
-        )
     with run.client() as client:
         job, files = _generate_flow(run, client, policy=None, wait=run.args.wait)
     if files is None:
-        run.console.result(
-            _job_payload(job),
-            [f"created job {job.id} ({job.status})", f"wait for it: ai-stats-music wait {job.id}"],
-            [job.id],
-        )
+        human = [
+            f"created job {job.id} ({job.status})",
+            f"wait for it: ai-stats-music wait {job.id}",
+        ]
+        if run.args.out is not None:
+            run.console.warn(
+                f"job {job.id} is {job.status}: nothing saved yet; once it completes: "
+                f"ai-stats-music download {job.id} --out {run.args.out}"
+            )
+        run.console.result(_job_payload(job), human, [job.id])
     else:
         run.console.result(_job_payload(job, files), _summary(job, files), _files_lines(files))
     return Exit.OK
@@ -439,12 +598,41 @@ def cmd_download(run: _Run) -> Exit:
                 job_id=job.id,
                 job=job.to_dict(),
             )
-        files = _download_all(run, client, job)
+        run.job_ended = True
+        files = _save_all(run, client, job)
     run.console.result(_job_payload(job, files), _files_lines(files), _files_lines(files))
     return Exit.OK
 
 
+#: Proxy variables httpx reads (with trust_env) and the one that turns them off.
+_NO_PROXY: Final = ("NO_PROXY", "no_proxy")
+
+
+@contextlib.contextmanager
+def _no_proxies() -> Iterator[None]:
+    """No proxy for any request made inside: the demo's gateway is on loopback,
+    and ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` (which httpx honours, as
+    curl does) would send its requests, and its audio downloads, to a proxy
+    that cannot reach this machine's 127.0.0.1. ``NO_PROXY=*`` is the one
+    setting every pool the client opens reads, the download pool included."""
+    saved = {name: os.environ.get(name) for name in _NO_PROXY}
+    for name in _NO_PROXY:
+        os.environ[name] = "*"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def cmd_demo(run: _Run) -> Exit:
+    """Two jobs against the embedded fake gateway: one a synchronous provider
+    answers at once (inline audio, saved), one queued and polled (Suno's flow,
+    clips downloaded from URLs). The gateway is on loopback, reached with no
+    proxy whatever the environment says."""
     try:
         from .testing import FakeGateway, JobScript
     except ImportError:
@@ -456,24 +644,44 @@ def cmd_demo(run: _Run) -> Exit:
     script = JobScript(timeline=[("queued", 1.0), ("in_progress", 3.0)], clips=2)
     console = run.console
     console.note("demo: a local fake gateway stands in for the API (no API key, no network)")
-    # Suno queues its jobs (the 2025 flow the demo shows, with Suno's task ids);
-    # today's gateway routes it nowhere, so the demo's gateway is told to.
-    gateway = FakeGateway(default_script=script, queued=("suno/",), job_ids="task")
-    with gateway.serve():
-        run.args.prompt, run.args.model = DEMO_PROMPT, DEFAULT_MODEL
-        run.args.duration, run.args.format = 12, None
-        console.note(f'$ ai-stats-music generate "{DEMO_PROMPT}" --duration 12 --wait')
-        with run.client(api_key=gateway.api_key, base_url=gateway.base_url) as client:
+    # Suno queues its jobs (the 2025 flow, which the gateway's status route still
+    # serves, with Suno's task ids); today's gateway routes it nowhere, so the
+    # demo's gateway is told to.
+    gateway = FakeGateway(
+        default_script=script,
+        queued=("suno/",),
+        job_ids="task",
+        generation_seconds=DEMO_GENERATION_SECONDS,
+    )
+    done: list[tuple[MusicJob, list[dict[str, Any]]]] = []
+    # Each context is entered before the next is made: the client after the server.
+    with (
+        _no_proxies(),
+        gateway.serve(),
+        run.client(api_key=gateway.api_key, base_url=gateway.base_url) as client,
+    ):
+        for model, what in DEMO_JOBS:
+            run.args.prompt, run.args.model = DEMO_PROMPT, model
+            run.args.duration, run.args.format = 12, None
+            run.job_id, run.job_ended = None, False
+            console.note("")
+            console.note(f"{model} {what}")
+            console.note(
+                f'$ ai-stats-music generate "{DEMO_PROMPT}" --model {model} --duration 12 --wait'
+            )
             job, files = _generate_flow(run, client, policy=DEMO_POLICY, wait=True)
-    assert files is not None
-    human = [
-        *_summary(job, files),
-        "",
+            assert files is not None
+            done.append((job, files))
+    human: list[str] = []
+    for (job, files), (model, _) in zip(done, DEMO_JOBS, strict=True):
+        human += [f"{model}:", *_summary(job, files), ""]
+    human += [
         "That was the fake gateway. With a key, the same against the real API:",
         f"  export {API_KEY_ENV}=...",
-        '  ai-stats-music generate "your prompt" --wait --out songs',
+        '  ai-stats-music generate "your prompt" --out songs',
     ]
-    console.result(_job_payload(job, files), human, _files_lines(files))
+    payload = {"jobs": [_job_payload(job, files) for job, files in done]}
+    console.result(payload, human, [path for _, files in done for path in _files_lines(files)])
     return Exit.OK
 
 
@@ -505,6 +713,12 @@ def _classify(exc: BaseException) -> tuple[Exit, dict[str, Any]]:
         return Exit.JOB_FAILED, details
     if isinstance(exc, MusicJobTimeout):
         details["job"] = exc.last_job.to_dict() if exc.last_job is not None else None
+        details["polls"] = exc.polls
+        details["failed_polls"] = exc.failed_polls
+        last = exc.last_error
+        details["last_error"] = (
+            None if last is None else {"type": type(last).__name__, "message": str(last)}
+        )
         return Exit.TIMEOUT, details
     if isinstance(exc, AuthenticationError | PermissionDeniedError):
         return Exit.CONFIG, details
@@ -529,26 +743,23 @@ def _message(exc: BaseException, run: _Run) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ai-stats-music`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(json_errors="--json" in argv).parse_args(argv)
+    try:
+        args = build_parser(json_errors="--json" in argv).parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while starting: nothing was sent yet
+        console = Console(json_mode="--json" in argv, quiet=True)
+        message = "interrupted while starting up: nothing was sent"
+        console.error(message, code=Exit.INTERRUPTED, details={"type": "Interrupted"})
+        return Exit.INTERRUPTED
     console = Console(
         json_mode=getattr(args, "json", False),
         quiet=getattr(args, "quiet", False),
-        secret=os.environ.get(API_KEY_ENV, "").strip() or None,
+        secret=(env_api_key() or "").strip() or None,
     )
     run = _Run(args=args, console=console)
     try:
         return int(COMMANDS[args.command](run))
     except KeyboardInterrupt:
-        hint = ""
-        if run.job_id is not None and run.job_ended:
-            hint = f"; job {run.job_id} had ended: ai-stats-music download {run.job_id}"
-        elif run.job_id is not None:
-            hint = f"; the job goes on: ai-stats-music status {run.job_id}"
-        details: dict[str, Any] = {"type": "Interrupted"}
-        if run.job_id is not None:
-            details["job_id"] = run.job_id
-        console.error(f"interrupted{hint}", code=Exit.INTERRUPTED, details=details)
-        return Exit.INTERRUPTED
+        return _interrupted(run)
     except BrokenPipeError:  # `ai-stats-music ... | head`: the reader left; not an error
         _silence_stdout()
         return Exit.OK
@@ -558,6 +769,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         console.error(_message(exc, run), code=code, details=details)
         return code
+
+
+def _interrupted(run: _Run) -> Exit:
+    """Ctrl-C: say what it leaves behind -- a job that goes on, one that ended,
+    or, when the create request was in flight, a job that may exist (and may
+    be charged for) although no id came back to find it by."""
+    details: dict[str, Any] = {"type": "Interrupted"}
+    if run.job_id is not None:
+        details["job_id"] = run.job_id
+    if run.job_id is not None and run.job_ended:
+        hint = f"; job {run.job_id} had ended: ai-stats-music download {run.job_id}"
+    elif run.job_id is not None:
+        hint = f"; the job goes on: ai-stats-music status {run.job_id}"
+    elif run.creating:
+        details["job_may_exist"] = True
+        hint = (
+            " while the create request was in flight: a paid job may exist, but no id "
+            "came back (check the gateway's usage before generating again)"
+        )
+    else:
+        hint = ""
+    run.console.error(f"interrupted{hint}", code=Exit.INTERRUPTED, details=details)
+    return Exit.INTERRUPTED
 
 
 def _silence_stdout() -> None:

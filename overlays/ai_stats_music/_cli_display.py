@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from ._models import MusicClip, MusicJob
+from ._audio import MusicAudio
+from ._models import MusicJob
 
 __all__ = ["Console", "clean", "describe_job", "human_size"]
 
@@ -30,10 +31,11 @@ _BAR: Final = 24
 
 def clean(text: object) -> str:
     """``text`` safe to print on a terminal: control characters (an escape sequence
-    in a clip title could rewrite the screen) are shown escaped, not sent."""
+    in a clip title could rewrite the screen) and lone surrogates (argv or file
+    names that were not valid text) are shown escaped, not sent."""
     out = []
     for ch in str(text):
-        if unicodedata.category(ch) in ("Cc", "Cf") and ch != " ":
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch != " ":
             out.append(ascii(ch)[1:-1])
         else:
             out.append(ch)
@@ -54,17 +56,27 @@ def _seconds(value: float | None) -> str:
     return f"{value:g}"
 
 
+def _inline_size(audio: MusicAudio) -> int:
+    """The decoded size of inline audio, from its text's length (decoding
+    megabytes just to print a size would be waste)."""
+    text = audio.audio_base64 or audio.data_uri or ""
+    return len(text) * 3 // 4
+
+
 def describe_job(job: MusicJob) -> list[str]:
     """A job as aligned lines for people (``--json`` prints ``job.to_dict()``)."""
     lines = [f"job       {clean(job.id)}", f"status    {clean(job.status)}"]
     if job.model or job.provider:
         lines.append(f"model     {clean(job.provider or '?')} / {clean(job.model or '?')}")
-    for clip in job.output:
-        title = clean(clip.title) if clip.title else "(untitled)"
-        duration = f"{_seconds(clip.duration)} s"
-        lines.append(f"clip {clip.index if clip.index is not None else '?':<4} {title}  {duration}")
-        if clip.audio_url:
-            lines.append(f"          {clean(clip.audio_url)}")
+    for audio in job.audio:
+        title = clean(audio.title) if audio.title else "(untitled)"
+        duration = f"{_seconds(audio.duration)} s"
+        lines.append(f"audio {audio.index:<3} {title}  {duration}")
+        if audio.url is not None:
+            lines.append(f"          {clean(audio.url)}")
+        else:
+            kind = audio.content_type or "format unknown"
+            lines.append(f"          inline, {clean(kind)}, {human_size(_inline_size(audio))}")
     usage = job.usage
     if usage is not None and (usage.output_audio_count or usage.output_audio_seconds):
         lines.append(
@@ -127,6 +139,14 @@ class Console:
         else:
             self._err(f"error: {clean(message)}")
 
+    def warn(self, line: str) -> None:
+        """``warning: ...`` on stderr, even with ``--quiet``: something the user
+        must know although the command goes on. Under ``--json`` (stderr then
+        holds JSON only) it is shown only on a terminal."""
+        if not self.json or self.live:
+            self.end_line()
+            self._err(f"warning: {clean(line)}")
+
     def note(self, line: str) -> None:
         """A line of progress (stderr), when progress is shown."""
         if self.progress:
@@ -139,10 +159,10 @@ class Console:
         return text
 
     def _out(self, line: str) -> None:
-        print(self._redact(line), file=self.stdout, flush=True)
+        print(_printable(self._redact(line), self.stdout), file=self.stdout, flush=True)
 
     def _err(self, line: str) -> None:
-        print(self._redact(line), file=self.stderr, flush=True)
+        print(_printable(self._redact(line), self.stderr), file=self.stderr, flush=True)
 
     # -- the live line --------------------------------------------------------------------
 
@@ -205,11 +225,11 @@ class Console:
 
     # -- downloads ------------------------------------------------------------------------
 
-    def download_progress(
-        self, clip: MusicClip, n: int, count: int
-    ) -> Callable[[int, int | None], None]:
-        """The ``progress`` callback for clip ``n`` of ``count``: a bar on a terminal."""
-        label = clean(clip.title or clip.id or f"clip {n}")
+    def download_progress(self, audio: MusicAudio, count: int) -> Callable[[int, int | None], None]:
+        """The ``progress`` callback for one audio of ``count``: a bar on a terminal."""
+        n = audio.index + 1
+        clip_id = None if audio.clip is None else audio.clip.id
+        label = clean(audio.title or clip_id or f"audio {n}")
         if len(label) > 30:
             label = label[:29] + "~"
 
@@ -232,7 +252,22 @@ class Console:
         return progress
 
     def saved(self, path: Path, size: int) -> None:
-        self.note(f"downloaded {clean(path)} ({human_size(size)})")
+        self.note(f"saved {clean(path)} ({human_size(size)})")
+
+
+def _printable(text: str, stream: TextIO) -> str:
+    """``text`` as ``stream`` can encode it: what it cannot (a lone surrogate
+    from undecodable argv bytes, or any character on an ASCII terminal) is
+    written as a backslash escape rather than failing the command -- inside a
+    JSON string that escape is valid JSON for the same character."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: leave it to the stream
+        pass
+    return text
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -320,21 +320,57 @@ class MusicJobFailed(AIStatsError):
 
 class MusicJobTimeout(AIStatsError):
     """The wait's deadline passed before the job ended. The job may still
-    finish: wait again with ``job_id`` (``last_job`` is the last status seen)."""
+    finish: wait again with ``job_id`` (``last_job`` is the last status seen).
+
+    ``polls`` is how many status reads the wait made and ``failed_polls`` how
+    many of them failed (refused, dropped, 5xx...); ``last_error`` is the last
+    failure (also the ``__cause__`` when the very last read failed). A wait
+    that ran out on nothing but failures is not a slow job: the message says
+    so and names the last failure, so that a dead network is not mistaken for
+    a long generation.
+    """
 
     job_id: str
     last_job: MusicJob | None
     timeout: float | None
+    polls: int
+    failed_polls: int
+    last_error: AIStatsError | None
 
-    def __init__(self, job_id: str, *, last_job: MusicJob | None, timeout: float | None) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        *,
+        last_job: MusicJob | None,
+        timeout: float | None,
+        polls: int = 0,
+        failed_polls: int = 0,
+        last_error: AIStatsError | None = None,
+    ) -> None:
         status = f" (last status {str(last_job.status)!r})" if last_job is not None else ""
+        failures = ""
+        if failed_polls:
+            said = "" if last_error is None else f", the last: {_failure(last_error)}"
+            if failed_polls >= polls:
+                failures = f"; every status read failed ({failed_polls}{said})"
+            else:
+                failures = f"; {failed_polls} of {polls} status reads failed{said}"
         super().__init__(
-            f"music job {job_id!r} did not finish within {timeout} s{status}; "
+            f"music job {job_id!r} did not finish within {timeout} s{status}{failures}; "
             "it may still finish: wait again with its id",
             job_id=job_id,
         )
         self.last_job = last_job
         self.timeout = timeout
+        self.polls = polls
+        self.failed_polls = failed_polls
+        self.last_error = last_error
+
+
+def _failure(error: AIStatsError) -> str:
+    """A failure as a message quotes it: its type and the start of its text."""
+    text = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return f"{type(error).__name__}: {text}"
 
 
 #: How much of the code, of each text and of all texts together a message shows.

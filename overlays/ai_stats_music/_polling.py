@@ -16,6 +16,7 @@ bug or an interrupt, not an answer, and goes straight through.
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import random
@@ -29,6 +30,8 @@ import attrs
 from ._core import is_transient, retry_after_of
 from ._errors import AIStatsError, MusicJobFailed, MusicJobTimeout
 from ._models import MusicJob
+
+log = logging.getLogger("ai_stats_music")
 
 # _LAZY_ASYNCIO: asyncio (and concurrent.futures) are imported where they are
 # used, not here: they are about a third of ``import ai_stats_music``'s time,
@@ -241,8 +244,11 @@ class Waiter:
 
     __slots__ = (
         "_deadline",
+        "_failed",
+        "_failed_in_a_row",
         "_finished",
         "_just_created",
+        "_last_error",
         "_last_job",
         "_polls",
         "_rng",
@@ -270,6 +276,9 @@ class Waiter:
         self._rng = _RNG if rng is None else rng
         self._status: object = None  # no status seen yet
         self._polls = 0  # status reads reported so far: the index of the next poll
+        self._failed = 0  # of which failed
+        self._failed_in_a_row = 0  # since the last read that succeeded
+        self._last_error: AIStatsError | None = None
         self._start: float | None = None
         self._deadline = math.inf
         self._finished = False
@@ -283,6 +292,21 @@ class Waiter:
     def polls(self) -> int:
         """How many status reads (successful or not) have been reported."""
         return self._polls
+
+    @property
+    def failed_polls(self) -> int:
+        """How many of the reported status reads failed."""
+        return self._failed
+
+    @property
+    def failed_in_a_row(self) -> int:
+        """How many status reads failed since the last one that succeeded."""
+        return self._failed_in_a_row
+
+    @property
+    def last_error(self) -> AIStatsError | None:
+        """The last failed status read's error, ``None`` if none failed."""
+        return self._last_error
 
     def start(self, now: float) -> Decision:
         """Begin the wait at ``now``; the deadline is counted from here."""
@@ -315,6 +339,7 @@ class Waiter:
         self._last_job = job
         self._status = job.status
         self._polls += 1
+        self._failed_in_a_row = 0
         if job.is_terminal:
             return self._end(job, changed)
         return self._next(now, hint, changed, None)
@@ -334,6 +359,9 @@ class Waiter:
         if exc.job_id is None:
             exc.job_id = self.job_id
         self._polls += 1
+        self._failed += 1
+        self._failed_in_a_row += 1
+        self._last_error = exc
         if not is_transient(exc):
             self._finished = True
             return Fail(exc)
@@ -358,7 +386,12 @@ class Waiter:
         if left <= _DEADLINE_SLACK:
             self._finished = True
             error = MusicJobTimeout(
-                self.job_id, last_job=self._last_job, timeout=self.policy.timeout
+                self.job_id,
+                last_job=self._last_job,
+                timeout=self.policy.timeout,
+                polls=self._polls,
+                failed_polls=self._failed,
+                last_error=self._last_error,
             )
             error.__cause__ = cause
             return Fail(error, changed)
@@ -368,6 +401,25 @@ class Waiter:
             assert self._start is not None  # checked by _check_running
             seconds = self.policy.delay(self._polls, now - self._start, self._rng)
         return Sleep(seconds if seconds < left else left, changed)
+
+
+def _log_failure(waiter: Waiter, exc: AIStatsError) -> None:
+    """A debug record per failed status read, for whoever watches a wait: its
+    ``failed_in_a_row`` and ``error`` attributes let a program (the command
+    line) warn while a wait keeps failing. The message names the error's type
+    only; its text, which may quote a server's echo, is on the record."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "status read of music job %s failed (%d in a row): %s",
+            waiter.job_id,
+            waiter.failed_in_a_row,
+            type(exc).__name__,
+            extra={
+                "job_id": waiter.job_id,
+                "failed_in_a_row": waiter.failed_in_a_row,
+                "error": exc,
+            },
+        )
 
 
 def _outcome(decision: Done | Fail) -> MusicJob:
@@ -408,6 +460,7 @@ def wait_sync(
             job, hint = fetch(job_id)
         except AIStatsError as exc:
             decision = waiter.on_error(exc, clock())
+            _log_failure(waiter, exc)
         else:
             decision = waiter.on_job(job, clock(), hint=hint)
 
@@ -446,6 +499,7 @@ async def wait_async(
             job, hint = await afetch(job_id)
         except AIStatsError as exc:
             decision = waiter.on_error(exc, clock())
+            _log_failure(waiter, exc)
         else:
             decision = waiter.on_job(job, clock(), hint=hint)
 
