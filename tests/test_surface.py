@@ -12,7 +12,6 @@ import importlib
 import subprocess
 from pathlib import Path
 
-import _surface
 import attrs
 import griffe
 import pytest
@@ -20,6 +19,7 @@ from _repo import Nox, copy_worktree, shared_nox
 
 import ai_stats_gateway.models
 import ai_stats_music
+from tools import surface as _surface
 
 
 @pytest.fixture(scope="module")
