@@ -19,12 +19,10 @@ nox -s lint typecheck build
 
 from __future__ import annotations
 
-import ast
-import difflib
 import json
 import os
-import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -62,10 +60,15 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+# The repository's tools (tools/) run as `python -m tools.<name>` with this on the path.
+TOOLS_ENV = {"PYTHONPATH": str(ROOT)}
+
+
 def _generate_into(session: nox.Session, dest: Path) -> None:
     """Run the generator and write the complete package to ``dest``.
 
-    Everything written under generated/ comes from here, so ``generate`` and
+    Everything written under generated/ comes from here (the generator, then
+    tools/gentree.py finishing its output), so ``generate`` and
     ``check_generated`` cannot disagree about what the output should be.
     """
     with tempfile.TemporaryDirectory(prefix="ai-stats-gen-") as tmp:
@@ -86,59 +89,18 @@ def _generate_into(session: nox.Session, dest: Path) -> None:
             silent=True,
             env={"RUFF_NO_CACHE": "true"},
         )
-        # Belt and braces: no tool cache may land in the tree.
-        for cache in out.rglob(".ruff_cache"):
-            shutil.rmtree(cache)
-        for pycache in out.rglob("__pycache__"):
-            shutil.rmtree(pycache)
-        (out / "py.typed").write_text("")
-        # The spec the package was generated from travels with it (as JSON, so
-        # reading it needs no YAML parser): the fake gateway validates requests
-        # against it, in a wheel or a vendored copy alike.
         session.run(
             "python",
-            "-c",
-            "import json,sys,yaml;"
-            "spec=yaml.safe_load(open(sys.argv[1],encoding='utf-8'));"
-            "open(sys.argv[2],'w',encoding='utf-8').write(json.dumps(spec,indent=2,ensure_ascii=False)+'\\n')",
+            "-m",
+            "tools.gentree",
+            "finish",
+            str(out),
+            "--spec",
             str(SPEC),
-            str(out / "openapi.json"),
-            silent=True,
+            "--into",
+            str(dest),
+            env=TOOLS_ENV,
         )
-        json.loads((out / "openapi.json").read_text(encoding="utf-8"))  # fail here if broken
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(out, dest)
-
-
-def _files(top: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(top).as_posix(): p.read_bytes()
-        for p in sorted(top.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
-
-
-def _tree_diff(fresh: Path, committed: Path) -> list[str]:
-    """Unified diffs, and files added or removed, from ``committed`` to ``fresh``."""
-    new, old = _files(fresh), _files(committed)
-    lines: list[str] = []
-    for rel in sorted(old.keys() | new.keys()):
-        if rel not in new:
-            lines.append(f"only in generated/ (not produced by the generator): {rel}\n")
-        elif rel not in old:
-            lines.append(f"missing from generated/: {rel}\n")
-        elif old[rel] != new[rel]:
-            lines.extend(
-                difflib.unified_diff(
-                    old[rel].decode("utf-8", "replace").splitlines(keepends=True),
-                    new[rel].decode("utf-8", "replace").splitlines(keepends=True),
-                    fromfile=f"generated/ai_stats_gateway/{rel}",
-                    tofile=f"fresh/ai_stats_gateway/{rel}",
-                )
-            )
-    return lines
 
 
 def _install_generator(session: nox.Session) -> None:
@@ -174,7 +136,7 @@ def update_spec(session: nox.Session) -> None:
         str(source),
         "--out",
         str(SPEC),
-        env={"PYTHONPATH": str(ROOT)},
+        env=TOOLS_ENV,
     )
     _generate_into(session, GENERATED)
     session.log(f"wrote {SPEC.relative_to(ROOT)} and {GENERATED.relative_to(ROOT)}")
@@ -187,17 +149,9 @@ def check_generated(session: nox.Session) -> None:
     with tempfile.TemporaryDirectory(prefix="ai-stats-check-") as tmp:
         fresh = Path(tmp) / "ai_stats_gateway"
         _generate_into(session, fresh)
-        if not GENERATED.is_dir():
-            session.error("generated/ai_stats_gateway is missing: run `nox -s generate`")
-        diff = _tree_diff(fresh, GENERATED)
-    if diff:
-        print("".join(line if line.endswith("\n") else line + "\n" for line in diff))
-        session.error(
-            "generated/ai_stats_gateway differs from what openapi.yaml and "
-            "generator-config.yaml produce. Never edit generated code by hand: "
-            "run `nox -s generate` and commit the result."
+        session.run(
+            "python", "-m", "tools.gentree", "diff", str(fresh), str(GENERATED), env=TOOLS_ENV
         )
-    session.log("generated/ is up to date with the spec")
 
 
 LINT_PATHS = ["overlays", "tests", "tools", "noxfile.py"]
@@ -369,8 +323,6 @@ def bench(session: nox.Session) -> None:
 
 # -- the public surface ------------------------------------------------------------------
 
-SURFACE_TOOL = ROOT / "tests" / "_surface.py"
-
 
 @nox.session
 def surface(session: nox.Session) -> None:
@@ -380,7 +332,7 @@ def surface(session: nox.Session) -> None:
     this takes about a second; the test suite fails while it is out of date.
     """
     session.install(*_group("surface"))
-    session.run("python", str(SURFACE_TOOL), "write")
+    session.run("python", "-m", "tools.surface", "write", env=TOOLS_ENV)
 
 
 @nox.session
@@ -391,84 +343,10 @@ def breaking(session: nox.Session) -> None:
     `nox -s breaking -- REF` with REF; add `--allow` to list without failing.
     """
     session.install(*_group("surface"))
-    session.run("python", str(SURFACE_TOOL), "breaking", *session.posargs)
+    session.run("python", "-m", "tools.surface", "breaking", *session.posargs, env=TOOLS_ENV)
 
 
 # -- vendoring ---------------------------------------------------------------------------
-
-VENDORED = {"ai_stats_music": OVERLAY, "ai_stats_gateway": GENERATED}
-# The one overlay module allowed to import the generated package by name (see it).
-DOOR = Path("ai_stats_music") / "_gen.py"
-OURS = {*VENDORED, "ai-stats-music"}
-# Calls that import or locate a package from a string: a vendored copy has no
-# top-level `ai_stats_music`, and no installed distribution either.
-BY_NAME_CALLS = {"import_module", "__import__", "find_spec", "files", "version", "distribution"}
-
-
-def _names_ours(name: str) -> bool:
-    return name.split(".")[0] in OURS
-
-
-def _imports_by_name(tree: ast.Module) -> list[ast.stmt | ast.expr]:
-    """The nodes that import ``ai_stats_music`` / ``ai_stats_gateway`` by absolute name."""
-    found: list[ast.stmt | ast.expr] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            if any(_names_ours(a.name) for a in node.names):
-                found.append(node)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module and _names_ours(node.module):
-                found.append(node)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in BY_NAME_CALLS and any(
-                isinstance(a, ast.Constant) and isinstance(a.value, str) and _names_ours(a.value)
-                for a in node.args
-            ):
-                found.append(node)
-    return sorted(found, key=lambda n: (n.lineno, n.col_offset))
-
-
-def _relative(node: ast.stmt | ast.expr, source: str, dots: str) -> str:
-    """The relative form of an absolute import statement (``source`` is its text)."""
-    if isinstance(node, ast.ImportFrom):
-        # Only the module changes; the names keep their layout.
-        head = re.match(rf"from\s+{re.escape(node.module or '')}\b", source)
-        if head:
-            return f"from {dots}{node.module}" + source[head.end() :]
-    if isinstance(node, ast.Import) and len(node.names) == 1:
-        alias = node.names[0]
-        parent, _, leaf = alias.name.rpartition(".")
-        if alias.asname or not parent:  # `import a.b` without `as` binds `a`: not rewritten
-            asname = f" as {alias.asname}" if alias.asname else ""
-            return f"from {dots}{parent} import {leaf}{asname}"
-    raise ValueError(f"line {node.lineno}: cannot make {source!r} relative")
-
-
-def _make_relative(text: str, dots: str) -> str:
-    """``text`` with each import of our packages by absolute name made relative."""
-    lines = text.splitlines(keepends=True)
-    for node in reversed(_imports_by_name(ast.parse(text))):
-        assert node.end_lineno is not None
-        assert node.end_col_offset is not None
-        source = ast.get_source_segment(text, node) or ""
-        start, end = lines[node.lineno - 1], lines[node.end_lineno - 1]
-        new = start[: node.col_offset] + _relative(node, source, dots) + end[node.end_col_offset :]
-        lines[node.lineno - 1 : node.end_lineno] = [new]
-    return "".join(lines)
-
-
-def _by_name_report(top: Path, *, allowed: set[Path]) -> list[str]:
-    """``file:line: statement`` for each import by name under ``top``, outside ``allowed``."""
-    report = []
-    for path in sorted(top.rglob("*.py")):
-        rel = path.relative_to(top.parent)
-        if rel in allowed:
-            continue
-        for node in _imports_by_name(ast.parse(path.read_bytes(), str(path))):
-            report.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
-    return report
 
 
 @nox.session(python=False)
@@ -479,46 +357,11 @@ def vendor(session: nox.Session) -> None:
     of the package DEST (its __init__.py is created if missing); the overlay's
     imports of the generated package become relative, so the copy never
     imports the top-level names and runs with only httpx and attrs installed.
-    An existing copy under DEST is replaced. See README, "Vendoring".
+    An existing copy under DEST is replaced, and a refused or failed copy
+    leaves DEST as it was (tools/vendor.py). See README, "Vendoring".
     """
     if len(session.posargs) != 1:
         session.error("usage: nox -s vendor -- DEST   (for example myservice/_vendor)")
     dest = Path(session.invoked_from, session.posargs[0]).resolve()
-    if any(dest == top or top in dest.parents for top in VENDORED.values()):
-        session.error(f"DEST must not be inside the packages it copies: {dest}")
-
-    # Only the door may import the generated package by name; anything else
-    # would break in the copy, so it is refused here rather than shipped.
-    stray = [line for top in VENDORED.values() for line in _by_name_report(top, allowed={DOOR})]
-    if stray:
-        session.error(
-            "imports of ai_stats_music / ai_stats_gateway by absolute name outside "
-            f"{DOOR.as_posix()} (make them relative; only {DOOR.as_posix()} may name "
-            "the generated package):\n  " + "\n  ".join(stray)
-        )
-
-    dest.mkdir(parents=True, exist_ok=True)
-    init = dest / "__init__.py"
-    if not init.exists():
-        init.write_text("")
-        session.log(f"created {init} (the copy must live inside a package)")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ruff_cache", ".mypy_cache")
-    for name, source in VENDORED.items():
-        target = dest / name
-        if target.exists():
-            shutil.rmtree(target)
-            session.log(f"replaced {target}")
-        shutil.copytree(source, target, ignore=ignore)
-
-    door = dest / DOOR
-    text = _make_relative(door.read_text(encoding="utf-8"), dots="..")
-    compile(text, str(door), "exec")  # fail here, not on the user's first import
-    door.write_text(text, encoding="utf-8")
-
-    left = [line for name in VENDORED for line in _by_name_report(dest / name, allowed=set())]
-    if left:
-        session.error("the vendored copy still imports by name:\n  " + "\n  ".join(left))
-    session.log(
-        f"vendored ai_stats_music and ai_stats_gateway into {dest}; "
-        f"import them as <your package>.{dest.name}.ai_stats_music"
-    )
+    # No venv here: tools/vendor.py needs only the stdlib of the Python running nox.
+    session.run(sys.executable, "-m", "tools.vendor", str(dest), env=TOOLS_ENV, external=True)

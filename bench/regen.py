@@ -31,6 +31,7 @@ COPIED: Final = (
     "README.md",
     "generated",
     "overlays",
+    "tools",
 )
 
 

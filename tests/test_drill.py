@@ -84,6 +84,11 @@ def nox(tmp_path_factory: pytest.TempPathFactory) -> Nox:
     return shared_nox(tmp_path_factory)
 
 
+def _tools_env(project: Path) -> dict[str, str]:
+    """The environment to run the copy's tools/ in (``python -m tools.surface``), not ours."""
+    return dict(os.environ, PYTHONPATH=str(project), PYTHONDONTWRITEBYTECODE="1")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the work tree whose surface snapshot is up to date with its source.
@@ -93,7 +98,9 @@ def project(tmp_path: Path) -> Path:
     """
     project = copy_worktree(tmp_path / "project")
     done = subprocess.run(
-        [sys.executable, str(project / "tests" / "_surface.py"), "write"],
+        [sys.executable, "-m", "tools.surface", "write"],
+        cwd=project,
+        env=_tools_env(project),
         capture_output=True,
         text=True,
         timeout=120,
@@ -150,8 +157,9 @@ def _overlay_tests(project: Path, *extra: str) -> subprocess.CompletedProcess[st
 
 def _surface_check(project: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(project / "tests" / "_surface.py"), "check"],
+        [sys.executable, "-m", "tools.surface", "check"],
         cwd=project,
+        env=_tools_env(project),
         capture_output=True,
         text=True,
         timeout=120,

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path("generated") / "ai_stats_gateway"
 # What the nox sessions read: the spec and config, the noxfile and the
-# pyproject it loads, and the trees that sit beside them.
+# pyproject it loads, the tools it runs, and the trees that sit beside them.
 COPIED = [
     "openapi.yaml",
     "generator-config.yaml",
@@ -33,6 +33,7 @@ COPIED = [
     "README.md",
     "generated",
     "overlays",
+    "tools",
 ]
 
 
@@ -115,10 +116,10 @@ def test_generate_twice_is_byte_identical_and_leaves_no_cache(
     assert sorted(p.name for p in (project / "generated").iterdir()) == ["ai_stats_gateway"]
     # The committed package is exactly what the spec produces ...
     assert first == committed_tree()
-    # ... with the marker and the spec copy that the noxfile adds.
+    # ... with the marker and the spec copy that tools/gentree.py adds.
     assert first["py.typed"] == b""
     assert "openapi.json" in first
-    # The noxfile's own temp directories are gone.
+    # The session's own temp directories are gone.
     assert sorted(p.name for p in scratch.iterdir() if p.name.startswith("ai-stats-")) == []
 
 

@@ -133,7 +133,7 @@ def test_vendor_refuses_imports_by_name_outside_the_door(nox: Nox, tmp_path: Pat
     project.mkdir()
     for name in ("noxfile.py", "pyproject.toml"):
         shutil.copy2(ROOT / name, project / name)
-    for tree in ("overlays", "generated"):
+    for tree in ("overlays", "generated", "tools"):
         shutil.copytree(ROOT / tree, project / tree, ignore=shutil.ignore_patterns("__pycache__"))
     testing = project / "overlays" / "ai_stats_music" / "testing"
     (testing / "_stray.py").write_text(

@@ -3,9 +3,9 @@
 griffe reads the source without importing it, so this is fast, needs none of
 the packages' dependencies, and gives the same text on every machine::
 
-    python tests/_surface.py write            rewrite tests/surface/*.txt (nox -s surface)
-    python tests/_surface.py check            exit 1, with a diff, when they differ
-    python tests/_surface.py breaking [REF]   list breaking changes since REF (nox -s breaking)
+    python -m tools.surface write            rewrite tests/surface/*.txt (nox -s surface)
+    python -m tools.surface check            exit 1, with a diff, when they differ
+    python -m tools.surface breaking [REF]   list breaking changes since REF (nox -s breaking)
 
 One line per public object, by its full public path, sorted, so that a diff
 names what changed without context: ``module``, ``class`` (bases and
@@ -294,6 +294,7 @@ def path_of(line: str) -> str:
 
 
 def snapshot_path(package: str, root: Path = ROOT) -> Path:
+    """Where the committed snapshot of ``package`` lives under ``root``."""
     return root / "tests" / "surface" / f"{package}.txt"
 
 
@@ -361,7 +362,7 @@ def breaking_changes(ref: str, root: Path = ROOT) -> Iterator[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python tests/_surface.py", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.surface", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("write", help="rewrite tests/surface/*.txt from the source")
     sub.add_parser("check", help="fail with a diff when the snapshots are out of date")
