@@ -39,6 +39,7 @@ from ._core import (
     create_timeout_of,
     job_id_of,
     log,
+    log_response,
     note_create_failure,
     parse_job,
     poll_hint,
@@ -348,6 +349,7 @@ class MusicClient(_BaseClient):
             except httpx.HTTPError as exc:
                 delay = attempts.raised(exc)
             else:
+                log_response(response)
                 if response.is_success:
                     try:
                         return parse(response)
@@ -683,6 +685,7 @@ class AsyncMusicClient(_BaseClient):
             except httpx.HTTPError as exc:
                 delay = attempts.raised(exc)
             else:
+                log_response(response)
                 if response.is_success:
                     try:
                         return parse(response)
