@@ -6,6 +6,7 @@ nox -s tests-3.12 tests-3.13 -- -m "not slow"
                        the fast suite on the other supported interpreters (CI runs these too)
 nox -s tests_lowest    the fast suite with the lowest dependency versions pyproject.toml declares
 nox -s generate        regenerate generated/ai_stats_gateway from openapi.yaml
+nox -s update_spec -- PATH  cut openapi.yaml from the gateway's whole document, then generate
 nox -s check_generated fail (with a diff) when generated/ drifts from the spec
 nox -s surface         rewrite tests/surface/*.txt, the reviewed snapshot of the public API
 nox -s breaking        list breaking changes since a git ref (`-- REF --allow`)
@@ -153,6 +154,33 @@ def generate(session: nox.Session) -> None:
 
 
 @nox.session
+def update_spec(session: nox.Session) -> None:
+    """Cut openapi.yaml from the gateway's whole published document, then regenerate.
+
+    `nox -s update_spec -- PATH` (PATH relative to where nox was invoked, YAML
+    or JSON): tools/spec_subset.py keeps the music paths and what they
+    reference, and writes openapi.yaml with a header naming PATH and its sha256.
+    Review the surface diff afterwards (README, "Regenerating after a spec change").
+    """
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s update_spec -- PATH   (the gateway's openapi.public.yaml)")
+    source = Path(session.invoked_from, session.posargs[0]).resolve()
+    _install_generator(session)
+    session.install("attrs>=23.1")
+    session.run(
+        "python",
+        "-m",
+        "tools.spec_subset",
+        str(source),
+        "--out",
+        str(SPEC),
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    _generate_into(session, GENERATED)
+    session.log(f"wrote {SPEC.relative_to(ROOT)} and {GENERATED.relative_to(ROOT)}")
+
+
+@nox.session
 def check_generated(session: nox.Session) -> None:
     """Fail, showing the diff, when generated/ differs from a fresh generation."""
     _install_generator(session)
@@ -186,7 +214,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the overlay, tests, tools/ and bench/ (generated code is not reported)."""
+    """mypy --strict on the overlay, the tests, tools/ and bench/ (not on generated code)."""
     session.install("-e", ".[testing]", *_group("typecheck"), *_group("test"), *_group("surface"))
     session.run("mypy", "overlays/ai_stats_music", "tests", "tools", "bench")
 

@@ -45,8 +45,14 @@ SEED = (
     "          type: integer\n"
     "          description: Random seed, for a reproducible result.\n"
 )
-OLD_PROMPT = "          description: Description of the music to generate.\n"
-NEW_PROMPT = "          description: What the music should sound like, in a sentence or two.\n"
+# The request's prompt has no description yet: the drill gives it one.
+OLD_PROMPT = "        prompt:\n          type: string\n        duration:\n"
+NEW_PROMPT = (
+    "        prompt:\n"
+    "          type: string\n"
+    "          description: What the music should sound like, in a sentence or two.\n"
+    "        duration:\n"
+)
 CANCEL = """\
   /music/generate/{music_id}/cancel:
     post:
@@ -70,11 +76,7 @@ CANCEL = """\
               schema:
                 $ref: '#/components/schemas/MusicGenerateResponse'
 """
-DURATION = (
-    "        duration:\n"
-    "          type: integer\n"
-    "          description: Duration of the music in seconds.\n"
-)
+DURATION = "        duration:\n          type: integer\n"
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +192,8 @@ def test_an_additive_spec_change_needs_no_overlay_edit(
         project,
         (DEBUG_REF, DEBUG_REF + SEED),
         (OLD_PROMPT, NEW_PROMPT),
-        ("\ncomponents:\n", "\n" + CANCEL + "components:\n"),
+        # The paths end where the top-level tags begin (the source's order).
+        ("\ntags:\n", "\n" + CANCEL + "tags:\n"),
     )
 
     _generate(nox, project)

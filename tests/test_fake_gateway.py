@@ -205,7 +205,7 @@ def test_custom_api_key() -> None:
         ({**SUNO, "suno": {"vocalGender": "x"}}, "suno.vocalGender:"),
         ({**SUNO, "suno": {"styleWeight": 2}}, "suno.styleWeight:"),
         ({**SUNO, "provider": {"order": ["a", 1]}}, "provider.order[1]:"),
-        ({**SUNO, "provider": {"max_price": {"audio": "cheap"}}}, "provider.max_price.audio:"),
+        ({**SUNO, "provider": {"max_price": {"audio": [1]}}}, "provider.max_price.audio:"),
         ({**SUNO, "elevenlabs": {"music_length_ms": "long"}}, "elevenlabs.music_length_ms:"),
         ({"model": "suno", "prompt": "x"}, "model: expected '<provider>/<model>'"),
         # Suno's rules

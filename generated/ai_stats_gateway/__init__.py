@@ -1,4 +1,4 @@
-"""A client library for accessing AI Stats Gateway API"""
+"""A client library for accessing Phaseo Gateway API"""
 
 from .client import AuthenticatedClient, Client
 

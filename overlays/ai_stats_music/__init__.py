@@ -43,6 +43,7 @@ from ._options import (
     MaxPrice,
     ProviderRouting,
     SunoOptions,
+    TraceLevel,
     VocalGender,
     check_suno_rules,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SunoOptions",
+    "TraceLevel",
     "VocalGender",
     "WaitResult",
     "__version__",

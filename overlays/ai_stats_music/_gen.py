@@ -8,6 +8,8 @@ one module whose imports it must rewrite.
 
 from __future__ import annotations
 
+from enum import Enum
+
 import attrs
 
 import ai_stats_gateway as package
@@ -15,14 +17,18 @@ from ai_stats_gateway import AuthenticatedClient
 from ai_stats_gateway.api.gateway import generate_music, get_music_generation
 from ai_stats_gateway.models import (
     DebugOptions,
-    ElevenLabsMusicOptions,
-    ElevenLabsMusicOptionsCompositionPlan,
+    DebugOptionsTraceLevel,
     MusicGenerateRequest,
+    MusicGenerateRequestElevenlabs,
+    MusicGenerateRequestElevenlabsCompositionPlan,
     MusicGenerateRequestFormat,
-    ProviderMaxPrice,
+    MusicGenerateRequestSuno,
+    MusicGenerateRequestSunoVocalGender,
+    MusicGenerateResponse,
+    MusicGenerateResponseStatus,
     ProviderRoutingOptions,
-    SunoMusicOptions,
-    SunoMusicOptionsVocalGender,
+    ProviderRoutingOptionsDataCollection,
+    ProviderRoutingOptionsMaxPrice,
 )
 from ai_stats_gateway.types import UNSET, Unset
 
@@ -35,7 +41,19 @@ def _require(model: type, *fields: str) -> None:
         raise ImportError(
             f"the generated {model.__name__} has no field {', '.join(missing)}: "
             "openapi.yaml no longer declares what ai_stats_music relies on. Restore the "
-            "field in the spec, or change the overlay (_options.build_request) with it."
+            "field in the spec, or change the overlay (_options.py, _models.py) with it."
+        )
+
+
+def _require_values(enum: type[Enum], *values: str) -> None:
+    """Fail at import, naming the value, when a regeneration dropped one the overlay uses."""
+    have = {member.value for member in enum}
+    missing = [value for value in values if value not in have]
+    if missing:
+        raise ImportError(
+            f"the generated {enum.__name__} has no value {', '.join(map(repr, missing))}: "
+            "openapi.yaml no longer declares what ai_stats_music relies on. Restore the "
+            "value in the spec, or change the overlay (_options.py, _models.py) with it."
         )
 
 
@@ -51,20 +69,53 @@ _require(
     "echo_upstream_request",
     "debug",
 )
-_require(SunoMusicOptions, "prompt", "style", "title", "custom_mode", "instrumental")
+# check_suno_rules reads these; _options takes strings for the enum-typed ones.
+_require(
+    MusicGenerateRequestSuno,
+    "prompt",
+    "style",
+    "title",
+    "custom_mode",
+    "instrumental",
+    "vocal_gender",
+)
+_require(DebugOptions, "trace_level")
+_require(ProviderRoutingOptions, "data_collection")
+_require_values(MusicGenerateRequestFormat, "mp3", "wav")
+# The answer: the overlay parses it itself (lossless, and lenient where the
+# gateway is), but it relies on these fields and statuses being the spec's.
+_require(
+    MusicGenerateResponse,
+    "id",
+    "object_",
+    "status",
+    "model",
+    "provider",
+    "native_response_id",
+    "audio_url",
+    "audio_base64",
+    "result",
+    "output",
+    "usage",
+)
+_require_values(MusicGenerateResponseStatus, "queued", "in_progress", "completed", "failed")
 
 __all__ = [
     "UNSET",
     "AuthenticatedClient",
     "DebugOptions",
-    "ElevenLabsMusicOptions",
-    "ElevenLabsMusicOptionsCompositionPlan",
+    "DebugOptionsTraceLevel",
     "MusicGenerateRequest",
+    "MusicGenerateRequestElevenlabs",
+    "MusicGenerateRequestElevenlabsCompositionPlan",
     "MusicGenerateRequestFormat",
-    "ProviderMaxPrice",
+    "MusicGenerateRequestSuno",
+    "MusicGenerateRequestSunoVocalGender",
+    "MusicGenerateResponse",
+    "MusicGenerateResponseStatus",
     "ProviderRoutingOptions",
-    "SunoMusicOptions",
-    "SunoMusicOptionsVocalGender",
+    "ProviderRoutingOptionsDataCollection",
+    "ProviderRoutingOptionsMaxPrice",
     "Unset",
     "generate_music",
     "get_music_generation",

@@ -11,17 +11,24 @@ request is a wasted round trip.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any, Required, TypeAlias, TypedDict, TypeVar
+
+import attrs
 
 from . import _gen
 
-SunoOptions = _gen.SunoMusicOptions
-ElevenLabsOptions = _gen.ElevenLabsMusicOptions
+# The spec declares the Suno, ElevenLabs and max-price options inline, so the
+# generator names their classes after where they sit; the short names here are
+# the ones users know, whatever the generator calls them.
+SunoOptions = _gen.MusicGenerateRequestSuno
+ElevenLabsOptions = _gen.MusicGenerateRequestElevenlabs
 ProviderRouting = _gen.ProviderRoutingOptions
-MaxPrice = _gen.ProviderMaxPrice
+MaxPrice = _gen.ProviderRoutingOptionsMaxPrice
 DebugOptions = _gen.DebugOptions
+TraceLevel = _gen.DebugOptionsTraceLevel
 AudioFormat = _gen.MusicGenerateRequestFormat
-VocalGender = _gen.SunoMusicOptionsVocalGender
+VocalGender = _gen.MusicGenerateRequestSunoVocalGender
 
 __all__ = [
     "AudioFormat",
@@ -31,6 +38,7 @@ __all__ = [
     "MaxPrice",
     "ProviderRouting",
     "SunoOptions",
+    "TraceLevel",
     "VocalGender",
     "build_request",
     "check_suno_rules",
@@ -63,10 +71,41 @@ class CreateParams(TypedDict, total=False):
     extra_body: Mapping[str, Any] | None
 
 
+# The enum-typed fields of the option models. A plain string is taken for each,
+# as it is for ``format=``: the generated classes do not check their fields, and
+# their ``to_dict`` would fail on a string only when the request is sent.
+_ENUM_FIELDS: tuple[tuple[type, str, type[Enum]], ...] = (
+    (SunoOptions, "vocal_gender", VocalGender),
+    (DebugOptions, "trace_level", TraceLevel),
+    (ProviderRouting, "data_collection", _gen.ProviderRoutingOptionsDataCollection),
+)
+
+
+def _with_enums(value: Any, name: str) -> Any:
+    """``value``, or a copy of it whose enum-typed fields given as strings are enum members."""
+    changes: dict[str, Enum] = {}
+    for model, field, enum in _ENUM_FIELDS:
+        current = getattr(value, field) if isinstance(value, model) else None
+        if isinstance(current, str) and not isinstance(current, enum):
+            try:
+                changes[field] = enum(current)
+            except ValueError:
+                allowed = ", ".join(member.value for member in enum)
+                raise ValueError(
+                    f"{name}.{field} must be one of {allowed}, not {current!r}"
+                ) from None
+    if not changes:
+        return value
+    # A copy: the caller's object is left as given (it may be reused).
+    fixed = attrs.evolve(value, **changes)
+    fixed.additional_properties.update(value.additional_properties)
+    return fixed
+
+
 def _coerce(value: Any, model: type[_Model], name: str) -> _Model:
     """A generated model from itself or from a mapping keyed as upstream names the fields."""
     if isinstance(value, model):
-        return value
+        return _with_enums(value, name)  # type: ignore[no-any-return]
     if isinstance(value, Mapping):
         try:
             return model.from_dict(value)  # type: ignore[attr-defined, no-any-return]
@@ -150,6 +189,16 @@ def build_request(
         else echo_upstream_request,
         debug=_gen.UNSET if debug is None else _coerce(debug, DebugOptions, "debug"),
     )
+    try:
+        # Once here, so that a field of the wrong type in a model the caller
+        # built (a dict where a model belongs, say) is a clear error now, not
+        # an AttributeError from inside the generated code at send time.
+        request.to_dict()
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise TypeError(
+            f"invalid request options: a field holds a value of the wrong type ({exc}); "
+            "build the options from the models' own types, or pass mappings"
+        ) from None
     if extra_body:
         # Fields newer than this client's spec: sent as given, never dropped.
         request.additional_properties.update(extra_body)

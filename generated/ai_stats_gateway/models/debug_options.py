@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.debug_options_trace_level import DebugOptionsTraceLevel
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DebugOptions")
@@ -13,21 +14,21 @@ T = TypeVar("T", bound="DebugOptions")
 
 @_attrs_define
 class DebugOptions:
-    """Gateway debug controls, never forwarded upstream.
+    """Gateway debug controls. These flags are never forwarded upstream.
 
     Attributes:
         enabled (bool | Unset):
         return_upstream_request (bool | Unset):
         return_upstream_response (bool | Unset):
         trace (bool | Unset):
-        trace_level (str | Unset):  Example: summary.
+        trace_level (DebugOptionsTraceLevel | Unset):
     """
 
     enabled: bool | Unset = UNSET
     return_upstream_request: bool | Unset = UNSET
     return_upstream_response: bool | Unset = UNSET
     trace: bool | Unset = UNSET
-    trace_level: str | Unset = UNSET
+    trace_level: DebugOptionsTraceLevel | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,7 +40,9 @@ class DebugOptions:
 
         trace = self.trace
 
-        trace_level = self.trace_level
+        trace_level: str | Unset = UNSET
+        if not isinstance(self.trace_level, Unset):
+            trace_level = self.trace_level.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -68,7 +71,12 @@ class DebugOptions:
 
         trace = d.pop("trace", UNSET)
 
-        trace_level = d.pop("trace_level", UNSET)
+        _trace_level = d.pop("trace_level", UNSET)
+        trace_level: DebugOptionsTraceLevel | Unset
+        if isinstance(_trace_level, Unset):
+            trace_level = UNSET
+        else:
+            trace_level = DebugOptionsTraceLevel(_trace_level)
 
         debug_options = cls(
             enabled=enabled,

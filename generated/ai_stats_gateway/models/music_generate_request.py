@@ -11,9 +11,11 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.debug_options import DebugOptions
-    from ..models.eleven_labs_music_options import ElevenLabsMusicOptions
+    from ..models.music_generate_request_elevenlabs import (
+        MusicGenerateRequestElevenlabs,
+    )
+    from ..models.music_generate_request_suno import MusicGenerateRequestSuno
     from ..models.provider_routing_options import ProviderRoutingOptions
-    from ..models.suno_music_options import SunoMusicOptions
 
 
 T = TypeVar("T", bound="MusicGenerateRequest")
@@ -23,16 +25,15 @@ T = TypeVar("T", bound="MusicGenerateRequest")
 class MusicGenerateRequest:
     """
     Attributes:
-        model (str): The model to use, for example suno/v4.5plus or minimax/music-1-5. Example: suno/v4.5plus.
-        prompt (str | Unset): Description of the music to generate.
-        duration (int | Unset): Duration of the music in seconds.
-        format_ (MusicGenerateRequestFormat | Unset): Audio format of the output.
-        provider (ProviderRoutingOptions | Unset): Routing preferences across the providers behind the gateway.
-        suno (SunoMusicOptions | Unset): Suno options. With customMode false, prompt is required. With customMode true,
-            style and title are required, and prompt too unless instrumental is true.
-        elevenlabs (ElevenLabsMusicOptions | Unset): ElevenLabs options.
-        echo_upstream_request (bool | Unset): Echo the request sent to the upstream provider.
-        debug (DebugOptions | Unset): Gateway debug controls, never forwarded upstream.
+        model (str):
+        prompt (str | Unset):
+        duration (int | Unset):
+        format_ (MusicGenerateRequestFormat | Unset):
+        provider (ProviderRoutingOptions | Unset): Provider routing preferences for gateway selection.
+        suno (MusicGenerateRequestSuno | Unset):
+        elevenlabs (MusicGenerateRequestElevenlabs | Unset):
+        echo_upstream_request (bool | Unset):
+        debug (DebugOptions | Unset): Gateway debug controls. These flags are never forwarded upstream.
     """
 
     model: str
@@ -40,8 +41,8 @@ class MusicGenerateRequest:
     duration: int | Unset = UNSET
     format_: MusicGenerateRequestFormat | Unset = UNSET
     provider: ProviderRoutingOptions | Unset = UNSET
-    suno: SunoMusicOptions | Unset = UNSET
-    elevenlabs: ElevenLabsMusicOptions | Unset = UNSET
+    suno: MusicGenerateRequestSuno | Unset = UNSET
+    elevenlabs: MusicGenerateRequestElevenlabs | Unset = UNSET
     echo_upstream_request: bool | Unset = UNSET
     debug: DebugOptions | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -104,9 +105,11 @@ class MusicGenerateRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.debug_options import DebugOptions
-        from ..models.eleven_labs_music_options import ElevenLabsMusicOptions
+        from ..models.music_generate_request_elevenlabs import (
+            MusicGenerateRequestElevenlabs,
+        )
+        from ..models.music_generate_request_suno import MusicGenerateRequestSuno
         from ..models.provider_routing_options import ProviderRoutingOptions
-        from ..models.suno_music_options import SunoMusicOptions
 
         d = dict(src_dict)
         model = d.pop("model")
@@ -130,18 +133,18 @@ class MusicGenerateRequest:
             provider = ProviderRoutingOptions.from_dict(_provider)
 
         _suno = d.pop("suno", UNSET)
-        suno: SunoMusicOptions | Unset
+        suno: MusicGenerateRequestSuno | Unset
         if isinstance(_suno, Unset):
             suno = UNSET
         else:
-            suno = SunoMusicOptions.from_dict(_suno)
+            suno = MusicGenerateRequestSuno.from_dict(_suno)
 
         _elevenlabs = d.pop("elevenlabs", UNSET)
-        elevenlabs: ElevenLabsMusicOptions | Unset
+        elevenlabs: MusicGenerateRequestElevenlabs | Unset
         if isinstance(_elevenlabs, Unset):
             elevenlabs = UNSET
         else:
-            elevenlabs = ElevenLabsMusicOptions.from_dict(_elevenlabs)
+            elevenlabs = MusicGenerateRequestElevenlabs.from_dict(_elevenlabs)
 
         echo_upstream_request = d.pop("echo_upstream_request", UNSET)
 

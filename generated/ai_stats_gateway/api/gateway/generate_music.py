@@ -61,8 +61,8 @@ def sync_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Generate music
 
-     Creates an asynchronous music generation job. The answer comes at once, with the job queued or in
-    progress; poll the status operation to learn when it completes.
+     Generates music through one provider-independent endpoint. Phaseo waits for synchronous providers
+    and handles provider queue polling internally.
 
     Args:
         body (MusicGenerateRequest):
@@ -93,8 +93,8 @@ def sync(
 ) -> MusicGenerateResponse | None:
     """Generate music
 
-     Creates an asynchronous music generation job. The answer comes at once, with the job queued or in
-    progress; poll the status operation to learn when it completes.
+     Generates music through one provider-independent endpoint. Phaseo waits for synchronous providers
+    and handles provider queue polling internally.
 
     Args:
         body (MusicGenerateRequest):
@@ -120,8 +120,8 @@ async def asyncio_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Generate music
 
-     Creates an asynchronous music generation job. The answer comes at once, with the job queued or in
-    progress; poll the status operation to learn when it completes.
+     Generates music through one provider-independent endpoint. Phaseo waits for synchronous providers
+    and handles provider queue polling internally.
 
     Args:
         body (MusicGenerateRequest):
@@ -150,8 +150,8 @@ async def asyncio(
 ) -> MusicGenerateResponse | None:
     """Generate music
 
-     Creates an asynchronous music generation job. The answer comes at once, with the job queued or in
-    progress; poll the status operation to learn when it completes.
+     Generates music through one provider-independent endpoint. Phaseo waits for synchronous providers
+    and handles provider queue polling internally.
 
     Args:
         body (MusicGenerateRequest):

@@ -61,7 +61,7 @@ def sync_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Generate music (alias)
 
-     Alias of POST /music/generate.
+     Alias of /music/generate.
 
     Args:
         body (MusicGenerateRequest):
@@ -92,7 +92,7 @@ def sync(
 ) -> MusicGenerateResponse | None:
     """Generate music (alias)
 
-     Alias of POST /music/generate.
+     Alias of /music/generate.
 
     Args:
         body (MusicGenerateRequest):
@@ -118,7 +118,7 @@ async def asyncio_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Generate music (alias)
 
-     Alias of POST /music/generate.
+     Alias of /music/generate.
 
     Args:
         body (MusicGenerateRequest):
@@ -147,7 +147,7 @@ async def asyncio(
 ) -> MusicGenerateResponse | None:
     """Generate music (alias)
 
-     Alias of POST /music/generate.
+     Alias of /music/generate.
 
     Args:
         body (MusicGenerateRequest):

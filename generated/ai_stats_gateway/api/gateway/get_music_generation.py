@@ -56,7 +56,8 @@ def sync_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Get music generation status
 
-     Retrieves the status for a music generation request.
+     Retrieves a normalized music result using the Phaseo request ID returned by POST /music/generate.
+    Provider-specific status APIs are handled internally.
 
     Args:
         music_id (str):
@@ -87,7 +88,8 @@ def sync(
 ) -> MusicGenerateResponse | None:
     """Get music generation status
 
-     Retrieves the status for a music generation request.
+     Retrieves a normalized music result using the Phaseo request ID returned by POST /music/generate.
+    Provider-specific status APIs are handled internally.
 
     Args:
         music_id (str):
@@ -113,7 +115,8 @@ async def asyncio_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Get music generation status
 
-     Retrieves the status for a music generation request.
+     Retrieves a normalized music result using the Phaseo request ID returned by POST /music/generate.
+    Provider-specific status APIs are handled internally.
 
     Args:
         music_id (str):
@@ -142,7 +145,8 @@ async def asyncio(
 ) -> MusicGenerateResponse | None:
     """Get music generation status
 
-     Retrieves the status for a music generation request.
+     Retrieves a normalized music result using the Phaseo request ID returned by POST /music/generate.
+    Provider-specific status APIs are handled internally.
 
     Args:
         music_id (str):

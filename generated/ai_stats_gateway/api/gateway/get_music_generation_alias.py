@@ -56,7 +56,7 @@ def sync_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Get music generation status (alias)
 
-     Alias of GET /music/generate/{music_id}.
+     Alias of /music/generate/{music_id}.
 
     Args:
         music_id (str):
@@ -87,7 +87,7 @@ def sync(
 ) -> MusicGenerateResponse | None:
     """Get music generation status (alias)
 
-     Alias of GET /music/generate/{music_id}.
+     Alias of /music/generate/{music_id}.
 
     Args:
         music_id (str):
@@ -113,7 +113,7 @@ async def asyncio_detailed(
 ) -> Response[MusicGenerateResponse]:
     """Get music generation status (alias)
 
-     Alias of GET /music/generate/{music_id}.
+     Alias of /music/generate/{music_id}.
 
     Args:
         music_id (str):
@@ -142,7 +142,7 @@ async def asyncio(
 ) -> MusicGenerateResponse | None:
     """Get music generation status (alias)
 
-     Alias of GET /music/generate/{music_id}.
+     Alias of /music/generate/{music_id}.
 
     Args:
         music_id (str):

@@ -1,9 +1,9 @@
 from enum import StrEnum
 
 
-class SunoMusicOptionsVocalGender(StrEnum):
-    F = "f"
-    M = "m"
+class DebugOptionsTraceLevel(StrEnum):
+    FULL = "full"
+    SUMMARY = "summary"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -6,11 +6,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ElevenLabsMusicOptionsCompositionPlan")
+T = TypeVar("T", bound="MusicGenerateResponseOutputItem")
 
 
 @_attrs_define
-class ElevenLabsMusicOptionsCompositionPlan:
+class MusicGenerateResponseOutputItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class ElevenLabsMusicOptionsCompositionPlan:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        eleven_labs_music_options_composition_plan = cls()
+        music_generate_response_output_item = cls()
 
-        eleven_labs_music_options_composition_plan.additional_properties = d
-        return eleven_labs_music_options_composition_plan
+        music_generate_response_output_item.additional_properties = d
+        return music_generate_response_output_item
 
     @property
     def additional_keys(self) -> list[str]:

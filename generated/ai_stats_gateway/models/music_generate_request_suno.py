@@ -6,44 +6,42 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.suno_music_options_vocal_gender import SunoMusicOptionsVocalGender
+from ..models.music_generate_request_suno_vocal_gender import (
+    MusicGenerateRequestSunoVocalGender,
+)
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="SunoMusicOptions")
+T = TypeVar("T", bound="MusicGenerateRequestSuno")
 
 
 @_attrs_define
-class SunoMusicOptions:
-    """Suno options. With customMode false, prompt is required. With customMode true, style and title are required, and
-    prompt too unless instrumental is true.
-
-        Attributes:
-            prompt (str | Unset): Overrides the top-level prompt.
-            style (str | Unset):
-            title (str | Unset):
-            custom_mode (bool | Unset):  Default: False.
-            instrumental (bool | Unset):  Default: False.
-            persona_id (str | Unset):
-            persona_model (str | Unset):
-            model (str | Unset):
-            negative_tags (str | Unset):
-            vocal_gender (SunoMusicOptionsVocalGender | Unset):
-            style_weight (float | Unset):
-            weirdness_constraint (float | Unset):
-            audio_weight (float | Unset):
-            call_back_url (str | Unset):
+class MusicGenerateRequestSuno:
+    """
+    Attributes:
+        prompt (str | Unset):
+        style (str | Unset):
+        title (str | Unset):
+        custom_mode (bool | Unset):
+        instrumental (bool | Unset):
+        persona_id (str | Unset):
+        model (str | Unset):
+        negative_tags (str | Unset):
+        vocal_gender (MusicGenerateRequestSunoVocalGender | Unset):
+        style_weight (float | Unset):
+        weirdness_constraint (float | Unset):
+        audio_weight (float | Unset):
+        call_back_url (str | Unset):
     """
 
     prompt: str | Unset = UNSET
     style: str | Unset = UNSET
     title: str | Unset = UNSET
-    custom_mode: bool | Unset = False
-    instrumental: bool | Unset = False
+    custom_mode: bool | Unset = UNSET
+    instrumental: bool | Unset = UNSET
     persona_id: str | Unset = UNSET
-    persona_model: str | Unset = UNSET
     model: str | Unset = UNSET
     negative_tags: str | Unset = UNSET
-    vocal_gender: SunoMusicOptionsVocalGender | Unset = UNSET
+    vocal_gender: MusicGenerateRequestSunoVocalGender | Unset = UNSET
     style_weight: float | Unset = UNSET
     weirdness_constraint: float | Unset = UNSET
     audio_weight: float | Unset = UNSET
@@ -62,8 +60,6 @@ class SunoMusicOptions:
         instrumental = self.instrumental
 
         persona_id = self.persona_id
-
-        persona_model = self.persona_model
 
         model = self.model
 
@@ -96,8 +92,6 @@ class SunoMusicOptions:
             field_dict["instrumental"] = instrumental
         if persona_id is not UNSET:
             field_dict["personaId"] = persona_id
-        if persona_model is not UNSET:
-            field_dict["personaModel"] = persona_model
         if model is not UNSET:
             field_dict["model"] = model
         if negative_tags is not UNSET:
@@ -130,18 +124,16 @@ class SunoMusicOptions:
 
         persona_id = d.pop("personaId", UNSET)
 
-        persona_model = d.pop("personaModel", UNSET)
-
         model = d.pop("model", UNSET)
 
         negative_tags = d.pop("negativeTags", UNSET)
 
         _vocal_gender = d.pop("vocalGender", UNSET)
-        vocal_gender: SunoMusicOptionsVocalGender | Unset
+        vocal_gender: MusicGenerateRequestSunoVocalGender | Unset
         if isinstance(_vocal_gender, Unset):
             vocal_gender = UNSET
         else:
-            vocal_gender = SunoMusicOptionsVocalGender(_vocal_gender)
+            vocal_gender = MusicGenerateRequestSunoVocalGender(_vocal_gender)
 
         style_weight = d.pop("styleWeight", UNSET)
 
@@ -151,14 +143,13 @@ class SunoMusicOptions:
 
         call_back_url = d.pop("callBackUrl", UNSET)
 
-        suno_music_options = cls(
+        music_generate_request_suno = cls(
             prompt=prompt,
             style=style,
             title=title,
             custom_mode=custom_mode,
             instrumental=instrumental,
             persona_id=persona_id,
-            persona_model=persona_model,
             model=model,
             negative_tags=negative_tags,
             vocal_gender=vocal_gender,
@@ -168,8 +159,8 @@ class SunoMusicOptions:
             call_back_url=call_back_url,
         )
 
-        suno_music_options.additional_properties = d
-        return suno_music_options
+        music_generate_request_suno.additional_properties = d
+        return music_generate_request_suno
 
     @property
     def additional_keys(self) -> list[str]:

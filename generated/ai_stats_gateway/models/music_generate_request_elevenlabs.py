@@ -9,21 +9,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.eleven_labs_music_options_composition_plan import (
-        ElevenLabsMusicOptionsCompositionPlan,
+    from ..models.music_generate_request_elevenlabs_composition_plan import (
+        MusicGenerateRequestElevenlabsCompositionPlan,
     )
 
 
-T = TypeVar("T", bound="ElevenLabsMusicOptions")
+T = TypeVar("T", bound="MusicGenerateRequestElevenlabs")
 
 
 @_attrs_define
-class ElevenLabsMusicOptions:
-    """ElevenLabs options.
-
+class MusicGenerateRequestElevenlabs:
+    """
     Attributes:
         prompt (str | Unset):
-        composition_plan (ElevenLabsMusicOptionsCompositionPlan | Unset):
+        composition_plan (MusicGenerateRequestElevenlabsCompositionPlan | Unset):
         music_length_ms (int | Unset):
         model_id (str | Unset):
         force_instrumental (bool | Unset):
@@ -34,7 +33,7 @@ class ElevenLabsMusicOptions:
     """
 
     prompt: str | Unset = UNSET
-    composition_plan: ElevenLabsMusicOptionsCompositionPlan | Unset = UNSET
+    composition_plan: MusicGenerateRequestElevenlabsCompositionPlan | Unset = UNSET
     music_length_ms: int | Unset = UNSET
     model_id: str | Unset = UNSET
     force_instrumental: bool | Unset = UNSET
@@ -91,19 +90,19 @@ class ElevenLabsMusicOptions:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.eleven_labs_music_options_composition_plan import (
-            ElevenLabsMusicOptionsCompositionPlan,
+        from ..models.music_generate_request_elevenlabs_composition_plan import (
+            MusicGenerateRequestElevenlabsCompositionPlan,
         )
 
         d = dict(src_dict)
         prompt = d.pop("prompt", UNSET)
 
         _composition_plan = d.pop("composition_plan", UNSET)
-        composition_plan: ElevenLabsMusicOptionsCompositionPlan | Unset
+        composition_plan: MusicGenerateRequestElevenlabsCompositionPlan | Unset
         if isinstance(_composition_plan, Unset):
             composition_plan = UNSET
         else:
-            composition_plan = ElevenLabsMusicOptionsCompositionPlan.from_dict(
+            composition_plan = MusicGenerateRequestElevenlabsCompositionPlan.from_dict(
                 _composition_plan
             )
 
@@ -121,7 +120,7 @@ class ElevenLabsMusicOptions:
 
         output_format = d.pop("output_format", UNSET)
 
-        eleven_labs_music_options = cls(
+        music_generate_request_elevenlabs = cls(
             prompt=prompt,
             composition_plan=composition_plan,
             music_length_ms=music_length_ms,
@@ -133,8 +132,8 @@ class ElevenLabsMusicOptions:
             output_format=output_format,
         )
 
-        eleven_labs_music_options.additional_properties = d
-        return eleven_labs_music_options
+        music_generate_request_elevenlabs.additional_properties = d
+        return music_generate_request_elevenlabs
 
     @property
     def additional_keys(self) -> list[str]:
