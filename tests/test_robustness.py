@@ -173,3 +173,87 @@ async def test_text_that_can_be_sent_is_sent_as_is(kind: str) -> None:
     await call(kind, handler, "create", model=SUNO, prompt="jazz \u00e9\U0001f3b7 \u4e50")
     [request] = handler.requests
     assert json.loads(request.content)["prompt"] == "jazz \u00e9\U0001f3b7 \u4e50"
+
+
+# -- item 14: extra_body and option spellings ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"prompt": "y"}, "prompt="),
+        ({"model": "other/model"}, "model="),
+        ({"suno": {"customMode": True}}, "suno="),
+        ({"echoUpstreamRequest": True}, "echo_upstream_request="),
+        ({"Format": "wav"}, "format="),
+    ],
+)
+async def test_extra_body_cannot_replace_a_named_parameter(
+    kind: str, extra: dict[str, Any], named: str
+) -> None:
+    handler = Recorder(job("j"))
+    with pytest.raises(ValueError, match="extra_body key") as info:
+        await call(kind, handler, "create", model=SUNO, prompt="x", extra_body=extra)
+    assert repr(next(iter(extra))) in str(info.value)
+    assert named in str(info.value)
+    assert handler.requests == []
+
+
+async def test_extra_body_still_sends_newer_fields(kind: str) -> None:
+    handler = Recorder(job("j"))
+    await call(kind, handler, "create", model=SUNO, prompt="x", extra_body={"seed": 7})
+    assert json.loads(handler.requests[0].content)["seed"] == 7
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"suno": {"custom_mode": True}},
+            "suno.custom_mode is not an option: the gateway spells it suno.customMode",
+        ),
+        ({"suno": {"customMode": False, "negative_tags": "x"}}, "suno.negativeTags"),
+        ({"suno": {"CUSTOMMODE": True}}, "suno.customMode"),
+        ({"provider": {"maxPrice": {"request": 1}}}, "provider.max_price"),
+        ({"elevenlabs": {"musicLengthMs": 1000}}, "elevenlabs."),
+    ],
+)
+async def test_an_option_in_the_other_case_style_names_the_gateways_spelling(
+    kind: str, options: dict[str, Any], message: str
+) -> None:
+    """Sent as given, ``custom_mode`` would be ignored upstream and the Suno checks skipped."""
+    handler = Recorder(job("j"))
+    with pytest.raises(ValueError, match="is not an option") as info:
+        await call(kind, handler, "create", model=SUNO, prompt="x", **options)
+    assert message in str(info.value)
+    assert handler.requests == []
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_check_suno_rules_and_the_fake_agree_on_blank_prompts(
+    blank: str, fake_gateway: FakeGateway
+) -> None:
+    from ai_stats_music import SunoOptions, check_suno_rules
+
+    options: list[dict[str, Any]] = [
+        {"suno": {"customMode": False}, "prompt": blank},
+        {"suno": {"customMode": False, "prompt": blank}},
+        {"suno": {"customMode": True, "style": "jazz", "title": "T", "prompt": blank}},
+        {"suno": {"customMode": True, "style": blank, "title": "T", "prompt": "p"}},
+    ]
+    for body in options:
+        suno = SunoOptions.from_dict(body["suno"])
+        with pytest.raises(ValueError, match="required"):
+            check_suno_rules(suno, prompt=body.get("prompt"))
+        # The fake gateway, sent the same body behind the client's back, refuses it too.
+        raw = httpx.post(
+            f"{fake_gateway.base_url}/music/generate",
+            json={"model": SUNO, **body},
+            headers={"Authorization": f"Bearer {fake_gateway.api_key}"},
+        )
+        assert raw.status_code == 400, raw.text
+        with (
+            MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c,
+            pytest.raises(ValueError, match="required"),
+        ):
+            c.create(model=SUNO, **body)
