@@ -34,6 +34,7 @@ from ._core import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
     _Secret,
+    bind_event_loop,
     check_job_id,
     create_kwargs,
     create_timeout_of,
@@ -662,9 +663,9 @@ class AsyncMusicClient(_BaseClient):
             self._raw.set_async_httpx_client(http_client)
         self._http = self._raw.get_async_httpx_client()
         if sleep is None:
-            import asyncio
+            import anyio
 
-            sleep = asyncio.sleep
+            sleep = anyio.sleep
         self._sleep: Callable[[float], Awaitable[object]] = sleep
         self._download_timeout = timeout
         self._downloads: httpx.AsyncClient | None = None  # created on first use
@@ -678,6 +679,7 @@ class AsyncMusicClient(_BaseClient):
         job_id: str | None,
         retry: RetryPolicy | None = None,
     ) -> _T:
+        bind_event_loop(self)
         attempts = _Attempts(self, creating=creating, job_id=job_id, retry=retry or self._retry)
         while True:
             try:

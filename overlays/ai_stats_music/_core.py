@@ -201,6 +201,40 @@ def check_job_id(job_id: object) -> str:
     return job_id
 
 
+def _running_loop() -> object:
+    """The event loop running this coroutine: asyncio's loop, or trio's run (its token)."""
+    import asyncio
+    import sys
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        trio = sys.modules.get("trio")
+        if trio is None:
+            raise
+        return trio.lowlevel.current_trio_token()
+
+
+def bind_event_loop(client: object) -> None:
+    """Tie an async client to the event loop of its first request; refuse any other.
+
+    httpx's connection pool belongs to the loop it first connected in: used
+    from a second ``asyncio.run``, it fails deep inside httpcore (``Event loop
+    is closed``, or a hang), after a create may already have been sent. This
+    check runs before every request, so the mistake is a clear error before
+    anything is sent.
+    """
+    loop = _running_loop()
+    bound = client.__dict__.setdefault("_event_loop", loop)
+    if bound is not loop:
+        raise AIStatsError(
+            f"this {type(client).__name__} was first used in another event loop (another "
+            "asyncio.run or trio.run), and its connection pool cannot move between loops; "
+            "nothing was sent. Make one client per event loop, for example inside the "
+            "function that asyncio.run runs, with `async with AsyncMusicClient() as client:`"
+        )
+
+
 def job_id_of(job_or_id: MusicJob | str) -> str:
     return check_job_id(job_or_id.id if isinstance(job_or_id, MusicJob) else job_or_id)
 
