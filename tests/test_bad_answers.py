@@ -670,7 +670,7 @@ def test_json_nested_too_deeply_is_malformed_not_a_recursion_error(depth: int, w
     body = (
         _deep(depth)
         if where == "top"
-        else b'{"id":"t","status":"queued","x":' + _deep(depth) + b"}"
+        else b'{"id":"%s","status":"queued","x":' % JOB_ID.encode() + _deep(depth) + b"}"
     )
     refused = _json_refuses_as_too_deep(body)
     if depth == TOO_DEEP_EVERYWHERE:
@@ -689,7 +689,7 @@ def test_json_nested_too_deeply_is_malformed_not_a_recursion_error(depth: int, w
     else:
         # Read by json: a job, the deep field kept like any field it does not name.
         job = parse_job(response, job_id=JOB_ID)
-        assert job.id == "t"
+        assert job.id == JOB_ID
         assert job.to_dict()["x"] == json.loads(body)["x"]
     error = status_error(httpx.Response(502, content=body, request=_request()))
     assert type(error) is ServerError

@@ -300,7 +300,7 @@ def test_connection_refused_is_a_connection_error_that_never_reached_the_server(
 ) -> None:
     base = f"http://127.0.0.1:{_free_port()}/v1"
     with (
-        MusicClient(api_key="sk-x", base_url=base, sleep=sleeps) as c,
+        MusicClient(api_key="sk-x-test", base_url=base, sleep=sleeps) as c,
         pytest.raises(APIConnectionError) as info,
     ):
         c.create(model=SUNO, prompt="x")
@@ -465,19 +465,19 @@ def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_insecure_or_odd_base_urls_are_refused(url: str) -> None:
     with pytest.raises(ValueError, match="base_url"):
-        MusicClient(api_key="sk-x", base_url=url)
+        MusicClient(api_key="sk-x-test", base_url=url)
 
 
 @pytest.mark.parametrize(
     "url", ["http://localhost:8000/v1", "http://127.0.0.5:1/v1", "http://[::1]:9/v1"]
 )
 def test_plain_http_to_loopback_is_allowed(url: str) -> None:
-    MusicClient(api_key="sk-x", base_url=url).close()
+    MusicClient(api_key="sk-x-test", base_url=url).close()
 
 
 def test_plain_http_elsewhere_needs_an_explicit_opt_in() -> None:
     MusicClient(
-        api_key="sk-x", base_url="http://gateway.internal/v1", allow_insecure_http=True
+        api_key="sk-x-test", base_url="http://gateway.internal/v1", allow_insecure_http=True
     ).close()
 
 

@@ -233,7 +233,7 @@ def test_an_additive_spec_change_needs_no_overlay_edit(
             "-c",
             "import ai_stats_music\n"
             "from ai_stats_gateway.api.gateway import cancel_music_generation as op\n"
-            "c = ai_stats_music.MusicClient(api_key='k', base_url='http://127.0.0.1:9')\n"
+            "c = ai_stats_music.MusicClient(api_key='sk-drill-key', base_url='http://127.0.0.1:9')\n"
             "assert callable(op.sync) and c.raw is not None\n"
             "print(op._get_kwargs('job-1'))\n",
         ],

@@ -38,6 +38,7 @@ from ._core import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
     _Secret,
+    bind_event_loop,
     check_headers,
     check_job_id,
     check_max_retries,
@@ -47,6 +48,7 @@ from ._core import (
     create_timeout_of,
     job_id_of,
     log,
+    log_response,
     note_create_failure,
     parse_job,
     poll_hint,
@@ -808,6 +810,7 @@ class MusicClient(_BaseClient):
                     answer.read()
                     delay = attempts.answered(answer)
             else:
+                log_response(response)
                 if response.is_success:
                     try:
                         return parse(response)
@@ -1281,9 +1284,9 @@ class AsyncMusicClient(_BaseClient):
         )
         self._owner = True
         if sleep is None:
-            import asyncio
+            import anyio
 
-            sleep = asyncio.sleep
+            sleep = anyio.sleep
         self._sleep: Callable[[float], Awaitable[object]] = sleep
 
     @property
@@ -1336,6 +1339,7 @@ class AsyncMusicClient(_BaseClient):
         job_id: str | None,
         call: _Call,
     ) -> _T:
+        bind_event_loop(self)
         attempts = _Attempts(self, creating=creating, job_id=job_id, call=call)
         self._kwargs(kwargs, call)
         while True:
@@ -1350,6 +1354,7 @@ class AsyncMusicClient(_BaseClient):
                     await answer.aread()
                     delay = attempts.answered(answer)
             else:
+                log_response(response)
                 if response.is_success:
                     try:
                         return parse(response)

@@ -31,9 +31,10 @@ from ._errors import (
     ServerError,
     parse_retry_after,
 )
+from ._log import log as log
+from ._log import log_response as log_response  # the clients' hook, imported from here
+from ._log import remember_secret
 from ._models import JobContext, MusicJob
-
-log = logging.getLogger("ai_stats_music")
 
 DEFAULT_BASE_URL: Final = "https://api.phaseo.app/v1"
 API_KEY_ENV: Final = "AI_STATS_API_KEY"
@@ -92,6 +93,14 @@ def env_api_key() -> str | None:
     return _from_env(API_KEY_ENVS)
 
 
+#: The shortest key accepted. Every message, log line and CLI output has the key
+#: cut out of it (:func:`scrub`), and so has any start of it of this length or
+#: more (previews cut an echoed key anywhere): with a key of a letter or two,
+#: that would blank that letter everywhere (``generate`` -> ``g***n***rat***``).
+#: The gateway's keys are tens of characters long.
+MIN_API_KEY_CHARS: Final = 8
+
+
 def resolve_api_key(api_key: str | None) -> _Secret:
     key = api_key if api_key is not None else env_api_key()
     if key is not None and not isinstance(key, str):
@@ -110,7 +119,16 @@ def resolve_api_key(api_key: str | None) -> _Secret:
             "the API key must be ASCII text (it goes in an HTTP header); this one has "
             "other characters: was it copied with a typographic quote or a space?"
         )
-    return _Secret(key.strip())
+    key = key.strip()
+    if len(key) < MIN_API_KEY_CHARS:
+        # Never quoted: even a wrong key may be a real one's start.
+        raise AIStatsError(
+            f"the API key is too short ({len(key)} characters; at least "
+            f"{MIN_API_KEY_CHARS} are needed): a key that short is not one the gateway "
+            "issues, and removing it from error messages would mangle ordinary words"
+        )
+    remember_secret(key)  # out of every log record from now on
+    return _Secret(key)
 
 
 def _is_loopback(host: str) -> bool:
@@ -189,6 +207,40 @@ def check_job_id(job_id: object) -> str:
             f"than the {MAX_JOB_ID_CHARS} a server takes (httpx refuses 64 KB)"
         )
     return job_id
+
+
+def _running_loop() -> object:
+    """The event loop running this coroutine: asyncio's loop, or trio's run (its token)."""
+    import asyncio
+    import sys
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        trio = sys.modules.get("trio")
+        if trio is None:
+            raise
+        return trio.lowlevel.current_trio_token()
+
+
+def bind_event_loop(client: object) -> None:
+    """Tie an async client to the event loop of its first request; refuse any other.
+
+    httpx's connection pool belongs to the loop it first connected in: used
+    from a second ``asyncio.run``, it fails deep inside httpcore (``Event loop
+    is closed``, or a hang), after a create may already have been sent. This
+    check runs before every request, so the mistake is a clear error before
+    anything is sent.
+    """
+    loop = _running_loop()
+    bound = client.__dict__.setdefault("_event_loop", loop)
+    if bound is not loop:
+        raise AIStatsError(
+            f"this {type(client).__name__} was first used in another event loop (another "
+            "asyncio.run or trio.run), and its connection pool cannot move between loops; "
+            "nothing was sent. Make one client per event loop, for example inside the "
+            "function that asyncio.run runs, with `async with AsyncMusicClient() as client:`"
+        )
 
 
 def job_id_of(job_or_id: MusicJob | str) -> str:
@@ -281,7 +333,37 @@ def check_query(query: object) -> dict[str, str]:
 
 
 def create_kwargs(body: _gen.MusicGenerateRequest) -> dict[str, Any]:
-    return _gen.generate_music._get_kwargs(body=body)
+    kwargs = _gen.generate_music._get_kwargs(body=body)
+    check_sendable(kwargs.get("json"), "")
+    return kwargs
+
+
+def check_sendable(value: object, where: str) -> None:
+    """Refuse text that no request can carry, naming where it is in the body.
+
+    A lone surrogate (``"\\ud800"``, what a bad decode with ``surrogateescape``
+    leaves) is not Unicode text: httpx would fail to encode it deep inside the
+    send with a bare ``UnicodeEncodeError``, or, with an older httpx, send it as
+    an escape the gateway may read as something else. A ``ValueError`` naming
+    the field says what to fix, before anything is sent -- as a job id gets.
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"{where or 'the request'} is not valid Unicode text (it holds a lone "
+                    f"surrogate) and cannot be sent: {value!r:.80}"
+                ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            check_sendable(key, f"the key {name!r:.80}")
+            check_sendable(item, name)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_sendable(item, f"{where}[{i}]")
 
 
 def status_kwargs(job_id: str) -> dict[str, Any]:
@@ -326,6 +408,22 @@ def parse_job(
         # caller's error must name the job it is waiting for.
         exc.job_id = job_id or exc.job_id
         raise
+    if job_id is not None and job.id != job_id and job.native_response_id != job_id:
+        # An answer about another job (a cache or proxy that mixed answers up,
+        # a gateway bug): taking it would report another job's audio, or its
+        # failure, as this one's. Retried like any garbled answer.
+        raise MalformedResponseError(
+            f"the status answer for job {job_id!r:.200} is about another job: its id is "
+            f"{job.id!r:.200}"
+            + (
+                f" (nativeResponseId {job.native_response_id!r:.200})"
+                if job.native_response_id is not None
+                else ""
+            ),
+            field="id",
+            response=response,
+            job_id=job_id,
+        )
     return job
 
 
@@ -407,6 +505,26 @@ class RetryPolicy:
         self, error: APIError, *, attempt: int, creating: bool, rng: random.Random
     ) -> float | None:
         """Seconds to wait before trying again, or None to give up with ``error``."""
+        seconds = self._delay(error, attempt=attempt, creating=creating, rng=rng)
+        if log.isEnabledFor(logging.INFO):
+            what = _cut_line(error.message)
+            if seconds is None:
+                tried = f"after {attempt + 1} tries" if attempt else "not retried"
+                log.info("%s: %s (%s)", type(error).__name__, what, tried)
+            else:
+                log.info(
+                    "%s: %s (retry %d of %d in %.2f s)",
+                    type(error).__name__,
+                    what,
+                    attempt + 1,
+                    self.max_retries,
+                    seconds,
+                )
+        return seconds
+
+    def _delay(
+        self, error: APIError, *, attempt: int, creating: bool, rng: random.Random
+    ) -> float | None:
         if attempt >= self.max_retries:
             return None
         server_wait = retry_after_of(error)
@@ -427,6 +545,11 @@ class RetryPolicy:
         if server_wait is not None:
             return min(server_wait, MAX_SERVER_WAIT)
         return self.backoff(attempt, rng)
+
+
+def _cut_line(text: str, limit: int = 300) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def is_transient(error: AIStatsError) -> bool:

@@ -918,16 +918,10 @@ async def download_all_async(
 
 async def _in_thread(func: Callable[[], None]) -> None:
     """Run ``func`` in a thread; if cancelled, still wait for it to return first,
-    so that nothing touches its file while it runs."""
-    import asyncio
+    so that nothing touches its file while it runs (AnyIO: asyncio or trio)."""
+    import anyio
+    import anyio.lowlevel
 
-    task = asyncio.ensure_future(asyncio.to_thread(func))
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        while not task.done():
-            try:
-                await asyncio.wait([task])
-            except asyncio.CancelledError:
-                continue
-        raise
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(func)
+    await anyio.lowlevel.checkpoint()  # a cancellation that came meanwhile: now

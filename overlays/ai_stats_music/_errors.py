@@ -74,6 +74,66 @@ class AIStatsError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and ``copy``) every error whole, whatever its ``__init__`` takes.
+
+        Task queues (Celery, Temporal, multiprocessing) pickle exceptions, and
+        the default rebuilds one as ``cls(*args)``, which fails for errors with
+        keyword-only fields. The copy has the same type, message and fields; a
+        cause that is itself one of these errors (a ``MusicJobTimeout``'s last
+        failure) comes along. ``request`` and ``response`` come as bare copies:
+        method, URL, status, headers and body of the answer, but no request
+        headers -- those of an API request hold the key, which must not end up
+        in a pickle sitting in a result store.
+        """
+        state = dict(self.__dict__)
+        for name, value in state.items():
+            if isinstance(value, httpx.Request):
+                state[name] = _bare_request(value)
+            elif isinstance(value, httpx.Response):
+                state[name] = _bare_response(value)
+        cause = self.__cause__ if isinstance(self.__cause__, AIStatsError) else None
+        return (_rebuild, (type(self), self.args, state, cause))
+
+
+def _rebuild(
+    cls: type[AIStatsError],
+    args: tuple[Any, ...],
+    state: dict[str, Any],
+    cause: AIStatsError | None,
+) -> AIStatsError:
+    """The error :meth:`AIStatsError.__reduce__` describes, without calling ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    if cause is not None:
+        error.__cause__ = cause
+    return error
+
+
+def _bare_request(request: httpx.Request) -> httpx.Request:
+    """The request's method and URL only: its headers (the key) stay behind."""
+    return httpx.Request(request.method, request.url)
+
+
+def _bare_response(response: httpx.Response) -> httpx.Response:
+    """The answer's status, headers and body, tied to a bare copy of its request."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:  # a streamed answer never read: its body is unknown
+        content = b""
+    try:
+        request: httpx.Request | None = _bare_request(response.request)
+    except RuntimeError:  # a response built without a request
+        request = None
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        # The body is given as read (decoded): its old encoding and length no longer apply.
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(response.status_code, headers=headers, content=content, request=request)
+
 
 class APIError(AIStatsError):
     """Something went wrong talking to the gateway.

@@ -10,9 +10,12 @@ request is a wasted round trip.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Required, TypeAlias, TypedDict, TypeVar
+from typing import Any, Final, Required, TypeAlias, TypedDict, TypeVar
 
 import attrs
 
@@ -115,7 +118,94 @@ def _coerce(value: Any, model: type[_Model], name: str) -> _Model:
 
 
 def _is_set(value: object) -> bool:
-    return not isinstance(value, _gen.Unset) and value is not None and value != ""
+    """Given and not blank: the gateway reads a prompt of spaces as no prompt (as the fake does)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not isinstance(value, _gen.Unset) and value is not None
+
+
+def _squash(name: str) -> str:
+    """A field name without its case style: ``custom_mode``, ``customMode`` -> ``custommode``."""
+    return name.replace("_", "").replace("-", "").lower()
+
+
+_WIRE_NAME = re.compile(r"""field_dict\[["'](\w+)["']\]\s*=\s*(\w+)|["'](\w+)["']\s*:\s*(\w+)""")
+
+
+@functools.cache
+def _wire_names(model: type) -> dict[str, str]:
+    """The gateway's spelling of each field of a generated model, by its squashed name.
+
+    Read from the generated ``to_dict`` (``field_dict["customMode"] = custom_mode``),
+    the one place that knows it; only ever on the way to an error message.
+    """
+    names: dict[str, str] = {}
+    try:
+        source = inspect.getsource(model.to_dict)  # type: ignore[attr-defined]
+    except (OSError, TypeError, AttributeError):  # no source (a frozen install)
+        source = ""
+    for match in _WIRE_NAME.finditer(source):
+        wire, variable = (match[1], match[2]) if match[1] else (match[3], match[4])
+        names.setdefault(_squash(variable), wire)
+    for field in attrs.fields(model):
+        if field.name != "additional_properties":
+            names.setdefault(_squash(field.name.rstrip("_")), field.name.rstrip("_"))
+    return names
+
+
+def _check_spelling(value: Any, where: str) -> None:
+    """Refuse an option spelled in another case style than the gateway's.
+
+    The generated models keep a key they do not know as an additional
+    property, sent as given: ``{"custom_mode": True}`` would reach the gateway
+    as a field it ignores, and the local Suno checks, which read
+    ``customMode``, would be skipped. A key that is a known field in another
+    spelling is a mistake, never a newer field.
+    """
+    if not attrs.has(type(value)):
+        return
+    model: type = type(value)
+    known = _wire_names(model)
+    for key in getattr(value, "additional_properties", {}):
+        wire = known.get(_squash(key)) if isinstance(key, str) else None
+        if wire is not None and wire != key:
+            raise ValueError(
+                f"{where}{key!s:.80} is not an option: the gateway spells it {where}{wire}"
+            )
+    for field in attrs.fields(type(value)):
+        if field.name != "additional_properties":
+            _check_spelling(getattr(value, field.name), f"{where}{field.name.rstrip('_')}.")
+
+
+#: The request's own fields: the named parameters of ``create``.
+_NAMED: Final = {
+    "model": "model",
+    "prompt": "prompt",
+    "duration": "duration",
+    "format": "format",
+    "provider": "provider",
+    "suno": "suno",
+    "elevenlabs": "elevenlabs",
+    "echoupstreamrequest": "echo_upstream_request",
+    "debug": "debug",
+}
+
+
+def _check_extra_body(extra_body: Mapping[str, Any]) -> None:
+    """Refuse ``extra_body`` keys that are named parameters, in any spelling.
+
+    Sent as extra fields they would replace what the named parameter says (or
+    the checks made of it) without a word: ``extra_body={"prompt": ...}``
+    skips the Suno rules, and which of two prompts the gateway reads is
+    anyone's guess.
+    """
+    for key in extra_body:
+        named = _NAMED.get(_squash(key)) if isinstance(key, str) else None
+        if named is not None:
+            raise ValueError(
+                f"extra_body key {key!r} is the named parameter {named}=: pass it as "
+                f"{named}=... (extra_body is for fields newer than this client)"
+            )
 
 
 def check_suno_rules(suno: SunoOptions, *, prompt: str | None) -> None:
@@ -125,7 +215,7 @@ def check_suno_rules(suno: SunoOptions, *, prompt: str | None) -> None:
     one or the top-level one); with ``customMode`` true ``style`` and ``title`` are
     required, and a prompt too unless ``instrumental`` is true.
     """
-    has_prompt = _is_set(suno.prompt) or bool(prompt)
+    has_prompt = _is_set(suno.prompt) or _is_set(prompt)
     if suno.custom_mode is True:
         missing = [name for name in ("style", "title") if not _is_set(getattr(suno, name))]
         if suno.instrumental is not True and not has_prompt:
@@ -171,8 +261,13 @@ def build_request(
         except ValueError:
             allowed = ", ".join(f.value for f in AudioFormat)
             raise ValueError(f"format must be one of {allowed}, not {format!r}") from None
+    if extra_body is not None:
+        if not isinstance(extra_body, Mapping):
+            raise TypeError(f"extra_body must be a mapping, not {type(extra_body).__name__}")
+        _check_extra_body(extra_body)
     suno_model = None if suno is None else _coerce(suno, SunoOptions, "suno")
     if suno_model is not None:
+        _check_spelling(suno_model, "suno.")
         check_suno_rules(suno_model, prompt=prompt)
     request = _gen.MusicGenerateRequest(
         model=model,
@@ -189,6 +284,7 @@ def build_request(
         else echo_upstream_request,
         debug=_gen.UNSET if debug is None else _coerce(debug, DebugOptions, "debug"),
     )
+    _check_spelling(request, "")
     try:
         # Once here, so that a field of the wrong type in a model the caller
         # built (a dict where a model belongs, say) is a clear error now, not

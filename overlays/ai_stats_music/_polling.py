@@ -480,13 +480,13 @@ async def wait_async(
     """The async twin of :func:`wait_sync`, with the same semantics.
 
     Cancelling the awaiting task stops the wait at its current ``await`` (a
-    sleep or a fetch) and the ``CancelledError`` propagates. ``sleep`` defaults
-    to :func:`asyncio.sleep`.
+    sleep or a fetch) and the cancellation propagates. ``sleep`` defaults to
+    :func:`anyio.sleep`: the wait runs under asyncio and trio alike.
     """
     if sleep is None:
-        import asyncio
+        import anyio
 
-        sleep = asyncio.sleep
+        sleep = anyio.sleep
     waiter = Waiter(job_id, policy=policy, last_job=last_job, just_created=just_created, rng=rng)
     decision = waiter.start(clock())
     while True:
@@ -631,6 +631,38 @@ def _targets(jobs: Iterable[str | MusicJob], concurrency: int) -> dict[str, Musi
     return targets
 
 
+class _Step:
+    """One stretch of :func:`_wait_many` between two results: when a job ends,
+    the sleeping waits are woken (to be resumed later), and the reads in flight
+    are let finish, so that nothing runs while the generator is suspended."""
+
+    __slots__ = ("_stopped", "sleepers")
+
+    def __init__(self) -> None:
+        self._stopped = False
+        self.sleepers: set[Any] = set()
+
+    def stopped(self) -> bool:
+        """Whether the step is ending (a call: it changes under the tasks' feet)."""
+        return self._stopped
+
+    def stop(self) -> None:
+        self._stopped = True
+        for scope in self.sleepers:
+            scope.cancel()
+
+
+class _Job:
+    """One job's waiter and what it does next: sleep ``pending`` seconds
+    (``None``: read the status now)."""
+
+    __slots__ = ("pending", "waiter")
+
+    def __init__(self, waiter: Waiter) -> None:
+        self.waiter = waiter
+        self.pending: float | None = None
+
+
 async def _wait_many(
     afetch: AsyncFetch,
     targets: dict[str, MusicJob | None],
@@ -643,43 +675,92 @@ async def _wait_many(
     sleep: Callable[[float], Awaitable[object]] | None,
     rng: random.Random | None,
 ) -> AsyncGenerator[WaitResult, None]:
-    import asyncio
+    # The waits run in an AnyIO task group (asyncio or trio alike) that is
+    # entered and left within one step of the iteration, never across a
+    # ``yield``: a task group open while the generator is suspended would
+    # tie its tasks to whatever the consumer does meanwhile (a cancel scope
+    # of its own, another task calling __anext__), which AnyIO and trio
+    # refuse. Each waiter is sans-I/O, so stopping a sleeping wait between
+    # steps and resuming it later loses nothing.
+    import collections
 
-    slots = asyncio.Semaphore(concurrency)
+    import anyio
 
-    async def limited(job_id: str) -> tuple[MusicJob, float | None]:
-        async with slots:
-            return await afetch(job_id)
+    do_sleep: Callable[[float], Awaitable[object]] = anyio.sleep if sleep is None else sleep
+    slots = anyio.CapacityLimiter(concurrency)
+    ready: collections.deque[WaitResult] = collections.deque()
+    raised: list[Exception] = []  # a bug in afetch, an exception from on_update
+    running: dict[str, _Job] = {}
 
-    async def one(job_id: str, last_job: MusicJob | None) -> WaitResult:
+    def decide(job_id: str, state: _Job, decision: Decision, step: _Step | None) -> None:
         try:
-            job = await wait_async(
-                limited,
-                job_id,
-                policy=policy,
-                last_job=last_job,
-                just_created=just_created,
-                on_update=on_update,
-                clock=clock,
-                sleep=sleep,
-                rng=rng,
-            )
-        except AIStatsError as exc:
-            return WaitResult(job_id=job_id, error=exc)
-        return WaitResult(job_id=job_id, job=job)
+            if on_update is not None and decision.changed is not None:
+                on_update(decision.changed)
+        except Exception as exc:
+            raised.append(exc)
+        if isinstance(decision, Sleep):
+            state.pending = decision.seconds
+            if not raised:
+                return
+        elif isinstance(decision, Done):
+            ready.append(WaitResult(job_id=job_id, job=decision.job))
+        else:
+            ready.append(WaitResult(job_id=job_id, error=decision.error))
+        if not isinstance(decision, Sleep):
+            del running[job_id]
+        if step is not None:
+            step.stop()
 
-    # Tasks are created at the first iteration, so an unused generator costs nothing.
-    ended: asyncio.Queue[asyncio.Task[WaitResult]] = asyncio.Queue()
-    tasks = [asyncio.create_task(one(i, j)) for i, j in targets.items()]
-    for task in tasks:
-        task.add_done_callback(ended.put_nowait)
-    try:
-        for _ in tasks:
-            yield (await ended.get()).result()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def drive(job_id: str, state: _Job, step: _Step) -> None:
+        while not step.stopped():
+            if state.pending is not None:
+                due = clock() + state.pending
+                with anyio.CancelScope() as scope:
+                    step.sleepers.add(scope)
+                    try:
+                        await do_sleep(state.pending)
+                    finally:
+                        step.sleepers.discard(scope)
+                if scope.cancel_called:  # woken by the step's end: sleep the rest later
+                    state.pending = max(0.0, due - clock())
+                    return
+                state.pending = None
+                if step.stopped():
+                    return
+            async with slots:
+                if step.stopped():
+                    return
+                try:
+                    job, hint = await afetch(job_id)
+                except AIStatsError as exc:
+                    decision = state.waiter.on_error(exc, clock())
+                except Exception as exc:  # not an answer: ends the iteration
+                    raised.append(exc)
+                    step.stop()
+                    return
+                else:
+                    decision = state.waiter.on_job(job, clock(), hint=hint)
+            decide(job_id, state, decision, step)
+
+    # Nothing happens before the first iteration, so an unused generator costs nothing.
+    now = clock()
+    for job_id, last_job in targets.items():
+        waiter = Waiter(
+            job_id, policy=policy, last_job=last_job, just_created=just_created, rng=rng
+        )
+        state = running[job_id] = _Job(waiter)
+        decide(job_id, state, waiter.start(now), None)
+    while True:
+        if raised:
+            raise raised[0]
+        while ready:
+            yield ready.popleft()
+        if not running:
+            return
+        step = _Step()
+        async with anyio.create_task_group() as group:
+            for job_id, state in list(running.items()):
+                group.start_soon(drive, job_id, state, step)
 
 
 def _wait_many_sync(

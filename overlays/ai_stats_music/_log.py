@@ -1,0 +1,120 @@
+"""The library's logger, and the ``AI_STATS_LOG`` switch that shows it on stderr.
+
+Everything the package logs goes to the ``ai_stats_music`` logger: each
+request's method, URL and status (INFO), each retry decision (INFO), and
+details such as the job a create made (DEBUG). Like ``OPENAI_LOG``,
+``AI_STATS_LOG=debug`` (or ``info``) attaches one handler to that logger only,
+writing to stderr; without it the package adds no handler, and the records go
+wherever the application's logging sends them.
+
+No record carries the API key. The URLs logged carry none (the key travels in
+a header), their query strings are left out all the same (a signed audio URL's
+query is a credential), and a filter on the logger takes out, from every
+record, the key of every client made in this process -- a server's error text
+may echo it -- and any ``Bearer`` token.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from typing import Final, TextIO
+
+import httpx
+
+__all__ = ["LOG_ENV", "log", "log_response", "remember_secret", "setup_from_env"]
+
+LOG_ENV: Final = "AI_STATS_LOG"
+#: The values of ``AI_STATS_LOG`` that turn the stderr handler on; any other is ignored.
+LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO}
+FORMAT: Final = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
+
+log: Final = logging.getLogger("ai_stats_music")
+
+#: The keys of the clients made in this process, longest first (see ``_scrub_text``).
+_secrets: list[str] = []
+#: The shortest start of a key that is taken out (the shortest key accepted: ``_core``).
+_PREFIX_MIN: Final = 8
+_BEARER: Final = re.compile(r"(?i)\bbearer\s+[^\s'\"]+")
+
+
+def remember_secret(secret: str) -> None:
+    """Take ``secret`` (an API key) out of every record logged from now on."""
+    if secret and secret not in _secrets:
+        _secrets.append(secret)
+        _secrets.sort(key=len, reverse=True)
+
+
+def _scrub_text(text: str) -> str:
+    text = _BEARER.sub("Bearer ***", text)
+    for secret in _secrets:
+        if secret[:_PREFIX_MIN] not in text:
+            continue
+        # The whole key, then any start of it that a preview may have cut.
+        for end in range(len(secret), _PREFIX_MIN - 1, -1):
+            if secret[:end] in text:
+                text = text.replace(secret[:end], "***")
+    return text
+
+
+class _Scrubber(logging.Filter):
+    """Renders each record's message once, without any known key in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = _scrub_text(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        return True
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler that writes to whatever ``sys.stderr`` is at the time of each record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
+def setup_from_env() -> None:
+    """Read ``AI_STATS_LOG`` (once, at import): a level name adds the stderr handler."""
+    log.addFilter(_Scrubber())
+    level = LEVELS.get(os.environ.get(LOG_ENV, "").strip().lower())
+    if level is None:
+        return
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    log.addHandler(handler)
+    log.setLevel(level)
+
+
+def url_of(request: httpx.Request) -> str:
+    """The URL as logged: without its query string."""
+    url = request.url
+    return f"{url.copy_with(query=None)}?..." if url.query else str(url)
+
+
+def log_response(response: httpx.Response) -> None:
+    """One INFO line per answer: method, URL, status (the hook in the clients' ``_call``)."""
+    if log.isEnabledFor(logging.INFO):
+        request = response.request
+        log.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            url_of(request),
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
+
+
+setup_from_env()
