@@ -73,6 +73,10 @@ def _fields(error: BaseException) -> dict[str, Any]:
                 value.content,
                 (value.request.method, str(value.request.url)),
             )
+        elif isinstance(value, BaseException):
+            # An error inside an error (MusicJobTimeout.last_error): exceptions
+            # compare by identity, so compare what it is and what it carries.
+            out[name] = (type(value), str(value), _fields(value))
         else:
             out[name] = value
     return out
