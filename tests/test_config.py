@@ -31,7 +31,13 @@ from ai_stats_music.testing import FakeGateway
 KEY = "sk-config-test-key"
 BASE = "http://127.0.0.1:9/v1"
 MODEL = "minimax/music-1.5"
-QUEUED = {"id": "job_1", "object": "music.generation", "status": "queued", "model": MODEL}
+QUEUED = {
+    "id": "job_1",
+    "object": "music",
+    "status": "queued",
+    "model": MODEL,
+    "provider": "minimax",
+}
 DONE = {**QUEUED, "status": "completed", "output": []}
 
 

@@ -56,6 +56,7 @@ from ._core import (
     status_kwargs,
     transport_error,
 )
+from ._deadline import budget, install
 from ._errors import AIStatsError, APIError, MalformedResponseError, status_error
 from ._models import MusicClip, MusicJob
 from ._options import (
@@ -650,13 +651,15 @@ def _parse_status(
 def _new_sync_pool(limits: httpx.Limits | None) -> httpx.Client:
     # A plain httpx client: proxies and certificates from the environment
     # apply, as they would to any httpx client.
-    return httpx.Client(follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits)
+    # install: each request's timeout bounds the whole request (see _deadline).
+    return install(
+        httpx.Client(follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits)
+    )
 
 
 def _new_async_pool(limits: httpx.Limits | None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits
-    )
+    limits = DEFAULT_LIMITS if limits is None else limits
+    return install(httpx.AsyncClient(follow_redirects=False, limits=limits))
 
 
 class MusicClient(_BaseClient):
@@ -799,7 +802,8 @@ class MusicClient(_BaseClient):
         while True:
             self._timeout_now(kwargs, call)  # on each try: a deadline's time left shrinks
             try:
-                response = self._http().request(**kwargs)
+                with budget(kwargs["timeout"].read):  # the whole request, not each read
+                    response = self._http().request(**kwargs)
             except httpx.HTTPError as exc:
                 answer = _status_error_of(exc)
                 if answer is None:
@@ -1341,7 +1345,8 @@ class AsyncMusicClient(_BaseClient):
         while True:
             self._timeout_now(kwargs, call)
             try:
-                response = await self._http().request(**kwargs)
+                with budget(kwargs["timeout"].read):
+                    response = await self._http().request(**kwargs)
             except httpx.HTTPError as exc:
                 answer = _status_error_of(exc)
                 if answer is None:
