@@ -729,8 +729,13 @@ class MusicClient(BaseMusicClient):
     A number bounds connecting, sending and the answer; an ``httpx.Timeout``
     is used as given. ``timeout`` is the request timeout of each status read
     and download (default 30 s; 10 s to connect), which the gateway answers at
-    once. ``max_retries`` applies to each call (see :class:`RetryPolicy`: job
-    creation is only retried when it provably did not reach the server).
+    once. A request's timeout bounds the whole request once it is on a
+    connection (sending it and reading all of its answer take at most the
+    ``read`` value), not each read; the wait for a free connection does not
+    count. ``max_retries`` applies to each call (see :class:`RetryPolicy`: job
+    creation is only retried when it provably did not reach the server);
+    ``retry`` gives the whole policy (delays too), and must agree with
+    ``max_retries`` when both are given.
     ``headers`` go with every API request (never ``Authorization``: the key is
     ``api_key``; never to the audio origin). Settings are read-only;
     :meth:`with_options` makes a copy with others.
