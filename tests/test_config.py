@@ -635,3 +635,73 @@ def test_a_forked_child_opens_its_own_pool(fake_gateway: FakeGateway) -> None:
         assert json.loads(answer) == [True, job.id]
         assert client._http() is parent_pool  # the parent keeps its pool
         client.get(job.id)
+
+
+# -- retry=RetryPolicy(...) and max_retries (issue 13.7) ------------------------------
+
+
+@pytest.mark.parametrize("cls", [MusicClient, AsyncMusicClient])
+def test_retry_policy_is_accepted_and_max_retries_is_its_count(cls: type[Any]) -> None:
+    policy = asm.RetryPolicy(max_retries=5, initial_delay=0.01, max_delay=0.02)
+    client = cls(api_key=KEY, base_url=BASE, retry=policy)
+    assert client.retry is policy
+    assert client.max_retries == 5
+    assert cls(api_key=KEY, base_url=BASE, retry=policy, max_retries=5).retry is policy
+    assert cls(api_key=KEY, base_url=BASE).retry == asm.RetryPolicy()
+    counted = cls(api_key=KEY, base_url=BASE, max_retries=4)
+    assert counted.retry == asm.RetryPolicy(max_retries=4)
+    with pytest.raises(ValueError, match="max_retries=1 contradicts retry=RetryPolicy"):
+        cls(api_key=KEY, base_url=BASE, retry=policy, max_retries=1)
+    with pytest.raises(TypeError, match="retry must be a RetryPolicy"):
+        cls(api_key=KEY, base_url=BASE, retry=3)
+    # with_options: a count alone keeps the delays; a policy replaces them.
+    fewer = client.with_options(max_retries=1)
+    assert fewer.retry == asm.RetryPolicy(max_retries=1, initial_delay=0.01, max_delay=0.02)
+    assert client.retry is policy  # the original is unchanged
+    assert counted.with_options(retry=policy).retry is policy
+    with pytest.raises(ValueError, match="contradicts"):
+        client.with_options(retry=asm.RetryPolicy(max_retries=2), max_retries=3)
+    with pytest.raises(AttributeError):
+        client.retry = policy
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"max_retries": -1}, ValueError),
+        ({"max_retries": True}, TypeError),
+        ({"initial_delay": float("nan")}, ValueError),
+        ({"max_delay": -1.0}, ValueError),
+        ({"jitter": 1.5}, ValueError),
+        ({"jitter": "0.1"}, TypeError),
+    ],
+)
+def test_retry_policy_refuses_bad_numbers(fields: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        asm.RetryPolicy(**fields)
+
+
+def test_the_retry_policys_delays_are_used_and_a_per_call_count_keeps_them() -> None:
+    slept: list[float] = []
+    rec = Recorder((503, {"error": "upstream_error"}), (200, QUEUED))
+    http = httpx.Client(transport=httpx.MockTransport(rec))
+    policy = asm.RetryPolicy(max_retries=3, initial_delay=7.0, max_delay=7.0, jitter=0.0)
+    client = MusicClient(
+        api_key=KEY, base_url=BASE, http_client=http, sleep=slept.append, retry=policy
+    )
+    assert client.get("job_1").status == "queued"
+    assert slept == [7.0]
+    rec.requests.clear()
+    rec._answers = [(503, {"error": "upstream_error"})]
+    slept.clear()
+    with pytest.raises(asm.ServerError):
+        client.get("job_1", max_retries=1)
+    assert slept == [7.0]  # one retry, on the client's delays
+    assert len(rec.requests) == 2
+
+
+def test_base_music_client_is_public_and_not_made_directly() -> None:
+    assert issubclass(MusicClient, asm.BaseMusicClient)
+    assert issubclass(AsyncMusicClient, asm.BaseMusicClient)
+    with pytest.raises(TypeError, match="use MusicClient or AsyncMusicClient"):
+        asm.BaseMusicClient()

@@ -7,7 +7,14 @@ The generated low-level client is ``ai_stats_gateway`` (see ``MusicClient.raw``)
 from typing import TYPE_CHECKING
 
 from ._audio import MusicAudio
-from ._client import NOT_GIVEN, AsyncMusicClient, MusicClient, NotGiven, TimeoutTypes
+from ._client import (
+    NOT_GIVEN,
+    AsyncMusicClient,
+    BaseMusicClient,
+    MusicClient,
+    NotGiven,
+    TimeoutTypes,
+)
 from ._core import RetryPolicy
 from ._errors import (
     AIStatsError,
@@ -67,6 +74,7 @@ __all__ = [
     "AudioFormat",
     "AuthenticationError",
     "BadRequestError",
+    "BaseMusicClient",
     "CreateParams",
     "DebugOptions",
     "DownloadError",

@@ -58,6 +58,7 @@ from ._core import (
     status_kwargs,
     transport_error,
 )
+from ._deadline import budget, install
 from ._errors import AIStatsError, APIError, MalformedResponseError, status_error
 from ._models import MusicClip, MusicJob
 from ._options import (
@@ -88,7 +89,14 @@ if TYPE_CHECKING:
     from ._audio import MusicAudio
     from ._download import AllProgress, Progress
 
-__all__ = ["NOT_GIVEN", "AsyncMusicClient", "MusicClient", "NotGiven", "TimeoutTypes"]
+__all__ = [
+    "NOT_GIVEN",
+    "AsyncMusicClient",
+    "BaseMusicClient",
+    "MusicClient",
+    "NotGiven",
+    "TimeoutTypes",
+]
 
 _T = TypeVar("_T")
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
@@ -263,7 +271,7 @@ class _Attempts:
     __slots__ = ("_client", "_clock", "_creating", "_deadline", "_job_id", "_n", "_retry")
 
     def __init__(
-        self, client: _BaseClient, *, creating: bool, job_id: str | None, call: _Call
+        self, client: BaseMusicClient, *, creating: bool, job_id: str | None, call: _Call
     ) -> None:
         self._client = client
         self._creating = creating
@@ -312,8 +320,17 @@ def _status_error_of(exc: BaseException) -> httpx.Response | None:
     return exc.response if isinstance(exc, httpx.HTTPStatusError) else None
 
 
-class _BaseClient:
-    """Configuration and behaviour common to both clients."""
+class BaseMusicClient:
+    """What :class:`MusicClient` and :class:`AsyncMusicClient` share: their
+    settings (read-only properties) and the logic written once for both.
+
+    Public so that code taking either client can say so
+    (``isinstance(c, BaseMusicClient)``, an annotation) and read its settings;
+    it is not made directly: construct one of the two clients.
+    """
+
+    def __init__(self) -> None:
+        raise TypeError("BaseMusicClient is not made directly: use MusicClient or AsyncMusicClient")
 
     _sleep: Callable[[float], Any]
     _raw: _gen.AuthenticatedClient | None
@@ -326,7 +343,8 @@ class _BaseClient:
         base_url: str | None,
         timeout: TimeoutTypes,
         create_timeout: TimeoutTypes,
-        max_retries: int,
+        max_retries: int | NotGiven,
+        retry: RetryPolicy | None,
         headers: Mapping[str, str] | None,
         allow_insecure_http: bool,
         poll_policy: PollPolicy | None,
@@ -334,7 +352,7 @@ class _BaseClient:
     ) -> None:
         check_timeout(timeout)
         check_timeout(create_timeout, "create_timeout")
-        check_max_retries(max_retries)
+        self._retry = _retry_of(retry, max_retries)
         if poll_policy is not None and not isinstance(poll_policy, PollPolicy):
             raise TypeError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
         own_headers = check_headers(headers, "headers")
@@ -343,10 +361,8 @@ class _BaseClient:
         self._base_url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self._poll_policy = DEFAULT_POLICY if poll_policy is None else poll_policy
         self._clock = clock
-        self._max_retries = max_retries
         self._timeout = _as_timeout(timeout)
         self._create_timeout = create_timeout_of(create_timeout)
-        self._retry = RetryPolicy(max_retries=max_retries)
         self._rng = random.Random()
         self._user_headers = MappingProxyType(own_headers)
         # The whole header value as a _Secret, whose repr is '***'.
@@ -368,8 +384,14 @@ class _BaseClient:
 
     @property
     def max_retries(self) -> int:
-        """How often a failed request is tried again by default (read-only)."""
-        return self._max_retries
+        """How often a failed request is tried again by default (read-only;
+        ``retry.max_retries``)."""
+        return self._retry.max_retries
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """When and how soon a failed request is tried again (read-only)."""
+        return self._retry
 
     @property
     def poll_policy(self) -> PollPolicy:
@@ -408,6 +430,7 @@ class _BaseClient:
         timeout: TimeoutTypes | NotGiven,
         create_timeout: TimeoutTypes | NotGiven,
         max_retries: int | NotGiven,
+        retry: RetryPolicy | NotGiven,
         headers: Mapping[str, str] | NotGiven,
         poll_policy: PollPolicy | NotGiven,
         allow_insecure_http: bool | NotGiven,
@@ -426,7 +449,11 @@ class _BaseClient:
             base_url=given(base_url, self._base_url),
             timeout=given(timeout, self._timeout),
             create_timeout=given(create_timeout, self._create_timeout),
-            max_retries=given(max_retries, self._max_retries),
+            # A count alone keeps this client's delays; a policy replaces both.
+            max_retries=NOT_GIVEN,
+            retry=_retry_of(
+                None if isinstance(retry, NotGiven) else retry, max_retries, base=self._retry
+            ),
             headers={**self._user_headers, **given(headers, {})},
             allow_insecure_http=given(allow_insecure_http, self._allow_insecure_http),
             poll_policy=given(poll_policy, self._poll_policy),
@@ -493,7 +520,7 @@ class _BaseClient:
         if isinstance(max_retries, NotGiven):
             retry = self._retry if default_retry is None else default_retry
         else:
-            retry = RetryPolicy(max_retries=check_max_retries(max_retries))
+            retry = attrs.evolve(self._retry, max_retries=check_max_retries(max_retries))
         return _Call(
             headers=headers,
             query=check_query(extra_query),
@@ -627,6 +654,31 @@ class _BaseClient:
 _NO_RETRY: Final = RetryPolicy(max_retries=0)
 
 
+def _retry_of(
+    retry: RetryPolicy | None, max_retries: int | NotGiven, *, base: RetryPolicy | None = None
+) -> RetryPolicy:
+    """The retry policy from ``retry=`` and ``max_retries=``: ``max_retries``
+    alone sets the count (of ``base``'s delays, else the defaults), ``retry``
+    the whole policy; both may be given only when they agree."""
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise TypeError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
+    if isinstance(max_retries, NotGiven):
+        return retry or base or RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)
+    count = check_max_retries(max_retries)
+    if retry is None:
+        return (
+            RetryPolicy(max_retries=count)
+            if base is None
+            else attrs.evolve(base, max_retries=count)
+        )
+    if retry.max_retries != count:
+        raise ValueError(
+            f"max_retries={count} contradicts retry=RetryPolicy(max_retries="
+            f"{retry.max_retries}, ...): give one of them"
+        )
+    return retry
+
+
 def _format_of(format: AudioFormat | str | None) -> str | None:
     return format.value if isinstance(format, AudioFormat) else format
 
@@ -652,16 +704,18 @@ def _parse_status(
 def _new_sync_pool(limits: httpx.Limits | None) -> httpx.Client:
     # A plain httpx client: proxies and certificates from the environment
     # apply, as they would to any httpx client.
-    return httpx.Client(follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits)
-
-
-def _new_async_pool(limits: httpx.Limits | None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits
+    # install: each request's timeout bounds the whole request (see _deadline).
+    return install(
+        httpx.Client(follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits)
     )
 
 
-class MusicClient(_BaseClient):
+def _new_async_pool(limits: httpx.Limits | None) -> httpx.AsyncClient:
+    limits = DEFAULT_LIMITS if limits is None else limits
+    return install(httpx.AsyncClient(follow_redirects=False, limits=limits))
+
+
+class MusicClient(BaseMusicClient):
     """Synchronous client of the music API.
 
     ``api_key`` defaults to ``$AI_STATS_API_KEY``, else ``$PHASEO_API_KEY`` (the
@@ -677,8 +731,13 @@ class MusicClient(_BaseClient):
     A number bounds connecting, sending and the answer; an ``httpx.Timeout``
     is used as given. ``timeout`` is the request timeout of each status read
     and download (default 30 s; 10 s to connect), which the gateway answers at
-    once. ``max_retries`` applies to each call (see :class:`RetryPolicy`: job
-    creation is only retried when it provably did not reach the server).
+    once. A request's timeout bounds the whole request once it is on a
+    connection (sending it and reading all of its answer take at most the
+    ``read`` value), not each read; the wait for a free connection does not
+    count. ``max_retries`` applies to each call (see :class:`RetryPolicy`: job
+    creation is only retried when it provably did not reach the server);
+    ``retry`` gives the whole policy (delays too), and must agree with
+    ``max_retries`` when both are given.
     ``headers`` go with every API request (never ``Authorization``: the key is
     ``api_key``; never to the audio origin). Settings are read-only;
     :meth:`with_options` makes a copy with others.
@@ -700,7 +759,8 @@ class MusicClient(_BaseClient):
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         create_timeout: TimeoutTypes = DEFAULT_CREATE_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         limits: httpx.Limits | None = None,
         http_client: httpx.Client | None = None,
@@ -723,6 +783,7 @@ class MusicClient(_BaseClient):
             timeout=timeout,
             create_timeout=create_timeout,
             max_retries=max_retries,
+            retry=retry,
             headers=headers,
             allow_insecure_http=allow_insecure_http,
             poll_policy=poll_policy,
@@ -764,6 +825,7 @@ class MusicClient(_BaseClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         create_timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
         headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
         poll_policy: PollPolicy | NotGiven = NOT_GIVEN,
         allow_insecure_http: bool | NotGiven = NOT_GIVEN,
@@ -780,6 +842,7 @@ class MusicClient(_BaseClient):
             timeout=timeout,
             create_timeout=create_timeout,
             max_retries=max_retries,
+            retry=retry,
             headers=headers,
             poll_policy=poll_policy,
             allow_insecure_http=allow_insecure_http,
@@ -801,7 +864,8 @@ class MusicClient(_BaseClient):
         while True:
             self._timeout_now(kwargs, call)  # on each try: a deadline's time left shrinks
             try:
-                response = self._http().request(**kwargs)
+                with budget(kwargs["timeout"].read):  # the whole request, not each read
+                    response = self._http().request(**kwargs)
             except httpx.HTTPError as exc:
                 answer = _status_error_of(exc)
                 if answer is None:
@@ -1238,7 +1302,7 @@ class MusicClient(_BaseClient):
         self.close()
 
 
-class AsyncMusicClient(_BaseClient):
+class AsyncMusicClient(BaseMusicClient):
     """Asynchronous client of the music API: :class:`MusicClient`'s methods, awaitable,
     with the same settings (``http_client`` and ``download_client`` are
     ``httpx.AsyncClient`` here)."""
@@ -1250,7 +1314,8 @@ class AsyncMusicClient(_BaseClient):
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         create_timeout: TimeoutTypes = DEFAULT_CREATE_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         limits: httpx.Limits | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -1273,6 +1338,7 @@ class AsyncMusicClient(_BaseClient):
             timeout=timeout,
             create_timeout=create_timeout,
             max_retries=max_retries,
+            retry=retry,
             headers=headers,
             allow_insecure_http=allow_insecure_http,
             poll_policy=poll_policy,
@@ -1314,6 +1380,7 @@ class AsyncMusicClient(_BaseClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         create_timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
         headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
         poll_policy: PollPolicy | NotGiven = NOT_GIVEN,
         allow_insecure_http: bool | NotGiven = NOT_GIVEN,
@@ -1325,6 +1392,7 @@ class AsyncMusicClient(_BaseClient):
             timeout=timeout,
             create_timeout=create_timeout,
             max_retries=max_retries,
+            retry=retry,
             headers=headers,
             poll_policy=poll_policy,
             allow_insecure_http=allow_insecure_http,
@@ -1345,7 +1413,8 @@ class AsyncMusicClient(_BaseClient):
         while True:
             self._timeout_now(kwargs, call)
             try:
-                response = await self._http().request(**kwargs)
+                with budget(kwargs["timeout"].read):
+                    response = await self._http().request(**kwargs)
             except httpx.HTTPError as exc:
                 answer = _status_error_of(exc)
                 if answer is None:

@@ -474,6 +474,11 @@ def transport_error(
 class RetryPolicy:
     """When a single request is tried again (not the waiting: see ``PollPolicy``).
 
+    Give it to a client as ``retry=`` (constructor or ``with_options``) to
+    change the delays; ``max_retries=`` is the simple knob for the count alone
+    (given with ``retry=``, it must agree with it). A per-call ``max_retries``
+    changes the count and keeps the client's delays.
+
     Status reads are idempotent: retried on connection errors, timeouts, 429,
     5xx and malformed answers -- but never on a 501 (the feature is switched
     off, :class:`FeatureDisabledError`, which asking again will not change).
@@ -491,8 +496,15 @@ class RetryPolicy:
     jitter: float = 0.25
 
     def __attrs_post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+        check_max_retries(self.max_retries)
+        for name in ("initial_delay", "max_delay", "jitter"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"RetryPolicy.{name} must be a number, not {value!r}")
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"RetryPolicy.{name} must be a finite number >= 0, not {value!r}")
+        if self.jitter > 1:
+            raise ValueError(f"RetryPolicy.jitter must be between 0 and 1, not {self.jitter!r}")
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Seconds before try ``attempt + 1`` when the server said nothing:
