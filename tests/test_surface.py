@@ -9,6 +9,7 @@ changes since a git ref with griffe.
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -179,3 +180,17 @@ def test_the_check_command_passes_on_the_committed_snapshot(
     # What `python -m tools.surface check` answers (the drill runs it on a changed copy).
     assert _surface.main(["check"]) == 0
     assert capsys.readouterr().out == "the public surface matches tests/surface/\n"
+
+
+def test_no_private_name_appears_in_the_overlays_public_surface(surface: dict[str, str]) -> None:
+    """A signature, base class or default that names ``_something`` leaks an
+    implementation detail users cannot import or rely on (issue 13, item 7)."""
+    private = re.compile(r"(?<![A-Za-z0-9_.])_[A-Za-z][A-Za-z0-9_]*|\._[a-z][A-Za-z0-9_]*")
+    leaks = [
+        line
+        for name, text in surface.items()
+        if name.startswith("ai_stats_music")
+        for line in text.splitlines()
+        if any(not m.group(0).lstrip(".").startswith("__") for m in private.finditer(line))
+    ]
+    assert leaks == []

@@ -165,8 +165,8 @@ class MusicUsage:
     _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
 
     @classmethod
-    def from_dict(cls, src: Mapping[str, Any], *, _where: str = "usage") -> MusicUsage:
-        return _make(cls, _fields(_require_mapping(src, _where), _USAGE_FIELDS, _USAGE_DEFAULTS))
+    def from_dict(cls, src: Mapping[str, Any], *, where: str = "usage") -> MusicUsage:
+        return _make(cls, _fields(_require_mapping(src, where), _USAGE_FIELDS, _USAGE_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
         """The object as the server sent it (``from_dict`` of it gives it back)."""
@@ -238,8 +238,8 @@ class MusicClip:
     _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
 
     @classmethod
-    def from_dict(cls, src: Mapping[str, Any], *, _where: str = "clip") -> MusicClip:
-        return _make(cls, _fields(_require_mapping(src, _where), _CLIP_FIELDS, _CLIP_DEFAULTS))
+    def from_dict(cls, src: Mapping[str, Any], *, where: str = "clip") -> MusicClip:
+        return _make(cls, _fields(_require_mapping(src, where), _CLIP_FIELDS, _CLIP_DEFAULTS))
 
     def to_dict(self) -> dict[str, JSON]:
         """The object as the server sent it (``from_dict`` of it gives it back)."""
@@ -411,7 +411,7 @@ class MusicJob:
     usage: MusicUsage | None = None
     error: MusicJobError | None = None
     additional_properties: dict[str, JSON] = attrs.field(factory=dict, repr=False)
-    context: JobContext = attrs.field(default=_NO_CONTEXT, repr=False, eq=False)
+    context: JobContext = attrs.field(default=JobContext(), repr=False, eq=False)
     _nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, init=False)
     # Whether the server sent an ``output`` list (an empty one included), so that
     # ``to_dict`` can tell ``"output": []`` from no ``output`` at all.

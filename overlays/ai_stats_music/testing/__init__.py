@@ -72,15 +72,13 @@ __all__ = [
 import contextlib
 from collections.abc import Iterable, Iterator
 
-from ._scripts import JobScript as _JobScript
-
 
 @contextlib.contextmanager
 def run_fake_gateway(
     *,
     api_key: str = DEFAULT_API_KEY,
     clock: Clock | None = None,
-    default_script: _JobScript | None = None,
+    default_script: JobScript | None = None,
     queued: Iterable[str] | None = None,
 ) -> Iterator[FakeGateway]:
     """``with run_fake_gateway() as gw:`` -- a served :class:`FakeGateway`

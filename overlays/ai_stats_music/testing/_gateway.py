@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .._client import NOT_GIVEN
 from ._clock import Clock
 from ._delivery import Answer, Link, deliver, envelope, error_answer, strike_before
 from ._faults import Fault, FaultBook, Target
@@ -57,10 +58,7 @@ _IN_PROCESS_AUDIO: Final = "http://fake-audio.test"
 _CREATE_PATH: Final = re.compile(r"^/v1/music/(?:generate|generations)$")
 _STATUS_PATH: Final = re.compile(r"^/v1/music/(?:generate|generations)/([^/]+)$")
 _AUDIO_PATH: Final = re.compile(r"^/(audio|stream|image)/([^/]+)/(\d+)\.(?:wav|png|mp3|ogg)$")
-_UNSET: Any = object()
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_DEFAULT_GENERATION_SECONDS: Final = 0.05
-_DEFAULT_INLINE_AUDIO_SIZE: Final = 4096
 #: The body of every music operation while the feature is switched off
 #: (shared/upstream examples/error-feature-disabled-501.json, verbatim).
 MUSIC_DISABLED_BODY: Final[Mapping[str, str]] = types.MappingProxyType(
@@ -387,8 +385,8 @@ class FakeGateway:
         shutdown_grace: float = 1.0,
         queued: Iterable[str] | None = None,
         job_ids: JobIds | None = None,
-        generation_seconds: float = _DEFAULT_GENERATION_SECONDS,
-        inline_audio_size: int = _DEFAULT_INLINE_AUDIO_SIZE,
+        generation_seconds: float = 0.05,
+        inline_audio_size: int = 4096,
         request_id_header: bool = True,
         music_disabled: bool = False,
     ) -> None:
@@ -629,7 +627,7 @@ class FakeGateway:
         timeline: Iterable[PhaseLike] | None = None,
         final: Literal["completed", "failed"] | None = None,
         clips: int | Iterable[Clip] | None = None,
-        error: Any = _UNSET,
+        error: Any = NOT_GIVEN,
         extra_fields: Mapping[str, Any] | None = None,
         generation_seconds: float | None = None,
     ) -> JobScript:
@@ -654,7 +652,7 @@ class FakeGateway:
             )
             if value is not None
         }
-        if error is not _UNSET:
+        if error is not NOT_GIVEN:
             fields["error"] = error
         if script is None:
             script = attrs.evolve(self.default_script, **fields)
