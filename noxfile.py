@@ -122,7 +122,7 @@ def update_spec(session: nox.Session) -> None:
     `nox -s update_spec -- PATH` (PATH relative to where nox was invoked, YAML
     or JSON): tools/spec_subset.py keeps the music paths and what they
     reference, and writes openapi.yaml with a header naming PATH and its sha256.
-    Review the surface diff afterwards (README, "Regenerating after a spec change").
+    Review the surface diff afterwards (docs/guide/regenerating.md).
     """
     if len(session.posargs) != 1:
         session.error("usage: nox -s update_spec -- PATH   (the gateway's openapi.public.yaml)")
@@ -272,7 +272,7 @@ def release_check(session: nox.Session) -> None:
     left alone), checks their metadata with `twine check --strict` (the README
     renders as the PyPI page), and fails when the public surface has breaking
     changes since the last tag while _version.py was not raised accordingly
-    (tools/release.py; README, "Versioning"). With no tag yet there is nothing
+    (tools/release.py; docs/guide/versioning.md). With no tag yet there is nothing
     to compare with: it says so and passes.
     """
     session.install("twine", *_group("surface"), "packaging")
@@ -358,7 +358,7 @@ def vendor(session: nox.Session) -> None:
     imports of the generated package become relative, so the copy never
     imports the top-level names and runs with only httpx and attrs installed.
     An existing copy under DEST is replaced, and a refused or failed copy
-    leaves DEST as it was (tools/vendor.py). See README, "Vendoring".
+    leaves DEST as it was (tools/vendor.py). See docs/guide/installing.md, "Vendoring".
     """
     if len(session.posargs) != 1:
         session.error("usage: nox -s vendor -- DEST   (for example myservice/_vendor)")

@@ -48,3 +48,28 @@ def test_every_public_name_is_on_one_reference_page() -> None:
     assert sorted(_public() - set(documented)) == [], "not in docs/reference/*.md"
     assert sorted(set(documented) - _public()) == [], "in docs/reference/ but not public"
     assert sorted(n for n, count in documented.items() if count > 1) == [], "named twice"
+
+
+ROOT = REFERENCE.parent.parent
+GUIDE = ROOT / "docs" / "guide"
+
+
+def test_the_readme_links_every_guide_page_and_nothing_that_is_not_there() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\((docs/[^)#\s]+)(?:#[^)\s]*)?\)", readme)
+    assert [t for t in targets if not (ROOT / t).is_file()] == [], "README links a missing page"
+    pages = {f"docs/guide/{page.name}" for page in GUIDE.glob("*.md")}
+    assert sorted(pages - set(targets)) == [], "a guide page the README does not link"
+
+
+def test_rest_markup_in_docstrings_is_rendered_as_markdown() -> None:
+    from tools.griffe_roles import rest_to_markdown
+
+    assert rest_to_markdown("flow, on (virtual) time::\n\n    code\n") == (
+        "flow, on (virtual) time:\n\n    code\n"
+    )
+    assert rest_to_markdown("Enable them ::\n\n::\n") == "Enable them\n\n\n"
+    assert rest_to_markdown("see :class:`~ai_stats_music.MusicJob`") == (
+        "see `ai_stats_music.MusicJob`"
+    )
+    assert rest_to_markdown("`a::b` and std::string here") == "`a::b` and std::string here"

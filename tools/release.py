@@ -1,8 +1,8 @@
 """Is the version in ``_version.py`` raised enough for what changed since the last release?
 
 ``nox -s release_check`` runs ``python -m tools.release check [REF]`` after
-building and checking the distributions. The rule is the README's
-("Versioning"): semantic versioning, where a breaking change is one that
+building and checking the distributions. The rule is the guide's
+(docs/guide/versioning.md): semantic versioning, where a breaking change is one that
 ``nox -s breaking`` reports (a ``-`` line of the surface diff, read by
 ``tools/surface.py``). Before 1.0 a minor release may break and a patch may
 not; from 1.0 on only a major release may break. REF defaults to the last tag;

@@ -5,7 +5,7 @@ absolute from where nox was invoked). DEST/ai_stats_music and
 DEST/ai_stats_gateway become sibling subpackages of the package DEST; the
 one overlay module that names the generated package (the door, ``_gen.py``)
 has those imports made relative, so the copy never imports the top-level
-names and runs with only httpx and attrs installed. See README, "Vendoring".
+names and runs with only httpx and attrs installed. See docs/guide/installing.md, "Vendoring".
 
 The rewriter works on the text, guided by :mod:`ast`: only the module part of
 an import changes, so the names, their layout and the comments stay as written.
