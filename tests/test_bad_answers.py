@@ -16,8 +16,8 @@ async) over an ``httpx.MockTransport``. The documented outcomes:
   carrying the job id.
 
 Anything else -- ``RecursionError``, ``TypeError``, ``KeyError`` -- fails.
-Every test counts its cases and checks the count, so the total stated in the
-README ("Reliability") is what CI runs. Generation is derandomized and uses no
+Every test counts its cases and checks the count, so the total stated in
+docs/guide/reliability.md is what CI runs. Generation is derandomized and uses no
 example database: CI runs the same cases every time.
 """
 

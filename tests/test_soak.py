@@ -17,7 +17,7 @@ What must hold:
 * cost: the status requests stay within ``REQUEST_BOUND`` times those of the
   same run without faults (measured in the same test, not a constant).
 
-The figures in the README ("Reliability") are this test's, printed with ``-s``.
+The figures in docs/guide/reliability.md are this test's, printed with ``-s``.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ FAILED_POLLS_WARNING: Final = 3
 
 
 class Exit(enum.IntEnum):
-    """The exit codes of ``ai-stats-music`` (also in ``--help`` and the README)."""
+    """The exit codes of ``ai-stats-music`` (also in ``--help`` and docs/guide/cli.md)."""
 
     OK = 0
     API_ERROR = 1  # the gateway, the network or a download failed, or a file could not be written

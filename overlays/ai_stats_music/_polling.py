@@ -116,7 +116,7 @@ class PollPolicy:
     long ones cost a request every 5.3 s. (Measured by ``nox -s bench`` over
     2,000 job lengths spread like the gateway's, lognormal with median 45 s and
     sigma 0.8, jitter on: 3.5 times fewer requests than polling every second --
-    3.8 without jitter -- for a mean detection delay of 2.5 s; README,
+    3.8 without jitter -- for a mean detection delay of 2.5 s; docs/guide/performance.md,
     "Why these polling defaults", says why 5.3 s. A plain exponential saves
     more only by learning of short jobs late.)
 
