@@ -19,7 +19,7 @@ from ai_stats_music import (
     MusicJobTimeout,
     PollPolicy,
 )
-from ai_stats_music.testing import Clip, FakeGateway
+from ai_stats_music.testing import Clip, FakeGateway, VirtualClock
 
 SUNO = "suno/v4.5plus"
 #: For waits in real time against jobs that last milliseconds.
@@ -59,7 +59,7 @@ async def test_the_deadline_holds(fake_gateway: FakeGateway, anyio_backend: str)
     async with client_of(fake_gateway) as client:
         created = await client.create(model=SUNO, prompt="x")
         with pytest.raises(MusicJobTimeout) as info:
-            await client.wait(created, timeout=0.1)
+            await client.wait(created, deadline=0.1)
     assert info.value.job_id == created.id
 
 
@@ -70,7 +70,7 @@ async def test_a_cancelled_wait_stops_at_once(
     async with client_of(fake_gateway) as client:
         created = await client.create(model=SUNO, prompt="x")
         with anyio.move_on_after(0.1) as scope:
-            await client.wait(created, timeout=None)
+            await client.wait(created, deadline=None)
         assert scope.cancelled_caught
         assert (await client.get(created.id)).status == "in_progress"  # still usable
 
@@ -159,3 +159,11 @@ def test_one_client_in_two_asyncio_runs_fails_clearly_before_sending(
     assert "nothing was sent" in str(info.value)
     assert len(fake_gateway.requests_for(operation="create")) == sent
     assert first.id
+
+
+async def test_the_virtual_clock_sleeps_under_either_backend(anyio_backend: str) -> None:
+    """``fake_clock.asleep`` is what users pass as ``sleep=``: it must not need asyncio."""
+    clock = VirtualClock()
+    await clock.asleep(2.5)
+    assert clock.now() == 2.5
+    assert clock.sleeps == (2.5,)

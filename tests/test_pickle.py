@@ -176,7 +176,7 @@ async def _timed_out(c: Client, gw: FakeGateway) -> AIStatsError:
     gw.script(timeline=[("in_progress", 3600)])
     job = await _run(c.create(model=SUNO, prompt="x"))
     gw.inject(Fault.status(503), on="status", times=None)  # polls fail: the cause comes along
-    error = await _raised(lambda: c.wait(job, timeout=30))
+    error = await _raised(lambda: c.wait(job, deadline=30))
     assert isinstance(error.__cause__, ServerError)
     return error
 

@@ -13,12 +13,13 @@ what client timeouts measure.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 import time
 from collections.abc import Callable
 from typing import TypeAlias
+
+import anyio.lowlevel
 
 __all__ = ["Clock", "VirtualClock", "monotonic_clock"]
 
@@ -76,7 +77,7 @@ class VirtualClock:
     async def asleep(self, seconds: float) -> None:
         """The asynchronous twin of :meth:`sleep`; it yields to the event loop once."""
         self.sleep(seconds)
-        await asyncio.sleep(0)
+        await anyio.lowlevel.checkpoint()  # yields under asyncio and trio alike
 
     @property
     def sleeps(self) -> tuple[float, ...]:
