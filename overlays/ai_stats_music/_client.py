@@ -335,6 +335,9 @@ class BaseMusicClient:
     _sleep: Callable[[float], Any]
     _raw: _gen.AuthenticatedClient | None
     _owner: bool  # whether closing this client closes the pools (not a copy's)
+    #: The headers the pool's httpx client sends by default (the owner's), or None
+    #: for an http_client passed in: a call whose headers are these sends none.
+    _pool_headers: dict[str, str] | None
 
     def _configure(
         self,
@@ -534,7 +537,12 @@ class BaseMusicClient:
         # request (and a client passed in may have another base URL, or none).
         kwargs["url"] = self._base_url + kwargs["url"]
         sent = kwargs.get("headers")
-        kwargs["headers"] = {**sent, **call.headers} if sent else call.headers
+        if sent:
+            kwargs["headers"] = {**sent, **call.headers}
+        elif call.headers is not self._pool_headers:
+            kwargs["headers"] = call.headers
+        # else: the pool's default headers are exactly this call's (the owner's,
+        # with no extra_headers): nothing to merge into the request.
         if call.query:
             kwargs["params"] = call.query
         # The key is ours: an auth set on an http client passed in is never used.
@@ -701,18 +709,20 @@ def _parse_status(
     return parse
 
 
-def _new_sync_pool(limits: httpx.Limits | None) -> httpx.Client:
+def _new_sync_pool(limits: httpx.Limits | None, headers: Mapping[str, str]) -> httpx.Client:
     # A plain httpx client: proxies and certificates from the environment
-    # apply, as they would to any httpx client.
-    # install: each request's timeout bounds the whole request (see _deadline).
-    return install(
-        httpx.Client(follow_redirects=False, limits=DEFAULT_LIMITS if limits is None else limits)
-    )
-
-
-def _new_async_pool(limits: httpx.Limits | None) -> httpx.AsyncClient:
+    # apply, as they would to any httpx client. Its default headers are the
+    # owning client's (key included), so that the owner's requests carry none
+    # of their own: merging headers into every request costs about 5 % of a
+    # status read's CPU (bench, overhead). install: each request's timeout
+    # bounds the whole request (see _deadline).
     limits = DEFAULT_LIMITS if limits is None else limits
-    return install(httpx.AsyncClient(follow_redirects=False, limits=limits))
+    return install(httpx.Client(follow_redirects=False, limits=limits, headers=headers))
+
+
+def _new_async_pool(limits: httpx.Limits | None, headers: Mapping[str, str]) -> httpx.AsyncClient:
+    limits = DEFAULT_LIMITS if limits is None else limits
+    return install(httpx.AsyncClient(follow_redirects=False, limits=limits, headers=headers))
 
 
 class MusicClient(BaseMusicClient):
@@ -789,7 +799,12 @@ class MusicClient(BaseMusicClient):
             poll_policy=poll_policy,
             clock=clock,
         )
-        self._api: _Pool[httpx.Client] = _Pool(lambda: _new_sync_pool(limits), http_client)
+        # The pool's default headers are this client's (see _kwargs); a copy
+        # (with_options) has headers of its own and sends them per request.
+        pool_headers = self._pool_headers = None if http_client is not None else self._headers
+        self._api: _Pool[httpx.Client] = _Pool(
+            lambda: _new_sync_pool(limits, pool_headers or {}), http_client
+        )
         self._downloads: _Pool[httpx.Client] = _Pool(
             lambda: _new_sync_downloads(download_client), None
         )
@@ -1344,7 +1359,10 @@ class AsyncMusicClient(BaseMusicClient):
             poll_policy=poll_policy,
             clock=clock,
         )
-        self._api: _Pool[httpx.AsyncClient] = _Pool(lambda: _new_async_pool(limits), http_client)
+        pool_headers = self._pool_headers = None if http_client is not None else self._headers
+        self._api: _Pool[httpx.AsyncClient] = _Pool(
+            lambda: _new_async_pool(limits, pool_headers or {}), http_client
+        )
         self._downloads: _Pool[httpx.AsyncClient] = _Pool(
             lambda: _new_async_downloads(download_client), None
         )
