@@ -241,7 +241,10 @@ def tests_lowest(session: nox.Session) -> None:
     with tempfile.TemporaryDirectory(prefix="ai-stats-lowest-") as tmp:
         constraints = Path(tmp) / "constraints.txt"
         constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
-        session.install("-c", str(constraints), *_test_tools())
+        # trio needs attrs>=23.2, above the runtime floor (23.1): it is left
+        # out here, and tests/test_anyio.py skips its trio half without it.
+        tools = [t for t in _test_tools() if not t.startswith("trio")]
+        session.install("-c", str(constraints), *tools)
     args = session.posargs or ["-m", "not slow"]
     session.run("pytest", *args, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
