@@ -60,6 +60,7 @@ from ._core import (
 )
 from ._deadline import budget, install
 from ._errors import AIStatsError, APIError, MalformedResponseError, status_error
+from ._gen import AuthenticatedClient
 from ._models import MusicClip, MusicJob
 from ._options import (
     AudioFormat,
@@ -84,8 +85,6 @@ from ._version import __version__
 if TYPE_CHECKING:
     # Downloads come at the end of a job's life: ``_download`` is imported on
     # first use, not with the package (import time).
-    import ai_stats_gateway
-
     from ._audio import MusicAudio
     from ._download import AllProgress, Progress
 
@@ -819,7 +818,7 @@ class MusicClient(BaseMusicClient):
         return self._api.get(self)
 
     @property
-    def raw(self) -> ai_stats_gateway.AuthenticatedClient:
+    def raw(self) -> AuthenticatedClient:
         """The generated client, for operations the overlay does not wrap.
 
         Use it with ``ai_stats_gateway.api.gateway.*`` functions; it shares this
@@ -1381,7 +1380,7 @@ class AsyncMusicClient(BaseMusicClient):
         return self._api.get(self)
 
     @property
-    def raw(self) -> ai_stats_gateway.AuthenticatedClient:
+    def raw(self) -> AuthenticatedClient:
         """The generated client (see :attr:`MusicClient.raw`); use its ``asyncio`` functions."""
         self._check_open()
         if self._raw is None:
