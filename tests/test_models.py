@@ -398,3 +398,50 @@ def test_a_music_audio_has_exactly_one_source() -> None:
 def test_the_repr_shows_no_megabytes_of_base64() -> None:
     [audio] = job(audio_base64=b64(bytes(3000))).audio
     assert len(repr(audio)) < 300
+
+
+_GOOD_B64: Final = base64.b64encode(b"RIFF\x00\x01\x02\x03WAVEfmt " + bytes(range(97))).decode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _GOOD_B64,
+        _GOOD_B64[:8] + "\n" + _GOOD_B64[8:],
+        _GOOD_B64[:8] + " " + _GOOD_B64[9:],
+        _GOOD_B64[:-4] + "!!!!",
+        _GOOD_B64[:8] + "=" + _GOOD_B64[9:],
+        _GOOD_B64[:-1],
+        "AA==AA==",
+        "A===",
+        "====",
+        _GOOD_B64[:-1] + "\u00e9",
+        "QUJD",
+        "QUI=",
+        "QQ==",
+    ],
+)
+def test_inline_audio_is_refused_exactly_when_strict_base64_would_refuse_it(text: str) -> None:
+    """The decoder is the lenient (twice as fast) one plus a length check; it
+    must accept and refuse exactly what ``strict_mode=True`` does."""
+    import binascii
+
+    try:
+        expected: bytes | None = binascii.a2b_base64(text, strict_mode=True)
+    except ValueError:
+        expected = None
+    job = MusicJob.from_dict(
+        {
+            "id": "j",
+            "object": "music",
+            "status": "completed",
+            "model": "m",
+            "provider": "p",
+            "audio_base64": text,
+        }
+    )
+    if expected is None:
+        with pytest.raises(MalformedResponseError):
+            job.audio[0].decode()
+    else:
+        assert job.audio[0].decode() == expected
