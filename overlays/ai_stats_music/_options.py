@@ -249,7 +249,7 @@ def build_request(
 ) -> _gen.MusicGenerateRequest:
     """The generated request model for ``create``, checked before it is sent."""
     if not isinstance(model, str) or not model.strip():
-        raise ValueError("model is required, for example 'suno/v4.5plus'")
+        raise ValueError("model is required, for example 'eleven-labs/music'")
     if prompt is not None and not isinstance(prompt, str):
         raise TypeError(f"prompt must be a string, not {type(prompt).__name__}")
     if duration is not None and (type(duration) is not int or duration <= 0):

@@ -145,7 +145,7 @@ def split_model(model: str) -> tuple[str, str]:
     provider, sep, name = model.partition("/")
     if not (sep and provider.strip() and name.strip()):
         raise InvalidRequest(
-            f"model: expected '<provider>/<model>' such as 'suno/v4.5plus', got {model[:80]!r}"
+            f"model: expected '<provider>/<model>' such as 'eleven-labs/music', got {model[:80]!r}"
         )
     return provider, name
 
