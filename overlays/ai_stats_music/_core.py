@@ -33,7 +33,7 @@ from ._errors import (
 )
 from ._log import log as log
 from ._log import log_response as log_response  # the clients' hook, imported from here
-from ._log import remember_secret
+from ._log import remember_secret, scrub_key
 from ._models import JobContext, MusicJob
 
 DEFAULT_BASE_URL: Final = "https://api.phaseo.app/v1"
@@ -634,22 +634,14 @@ def redact(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret and secret in text else text
 
 
-#: The shortest start of the key that :func:`scrub` removes (shorter ones say nothing).
-_KEY_PREFIX_MIN: Final = 8
-
-
 def scrub(error: AIStatsError, secret: str) -> AIStatsError:
     """Remove the key from an error's message (a server may echo headers back).
 
     Messages quote only the start of a body, so an echoed key may be cut short
-    in one: its first 8 characters or more are removed as well as the whole.
+    in one: its first 8 characters or more are removed as well as the whole
+    (``_log.scrub_key``, which log records go through too).
     """
-    if not secret:
-        return error
-    message = redact(error.message, secret)
-    for end in range(len(secret) - 1, _KEY_PREFIX_MIN - 1, -1):
-        if secret[:end] in message:
-            message = message.replace(secret[:end], "***")
+    message = scrub_key(error.message, secret)
     if message != error.message:
         error.message = message
         error.args = (message,)

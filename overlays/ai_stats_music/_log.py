@@ -24,7 +24,7 @@ from typing import Final, TextIO
 
 import httpx
 
-__all__ = ["LOG_ENV", "log", "log_response", "remember_secret", "setup_from_env"]
+__all__ = ["LOG_ENV", "log", "log_response", "remember_secret", "scrub_key", "setup_from_env"]
 
 LOG_ENV: Final = "AI_STATS_LOG"
 #: The values of ``AI_STATS_LOG`` that turn the stderr handler on; any other is ignored.
@@ -47,15 +47,24 @@ def remember_secret(secret: str) -> None:
         _secrets.sort(key=len, reverse=True)
 
 
+def scrub_key(text: str, secret: str) -> str:
+    """``text`` without ``secret``: the whole key, then any start of it of
+    ``_PREFIX_MIN`` characters or more (an error's body preview may cut an
+    echoed key short). The one implementation: errors (``_core.scrub``) and
+    log records use it alike."""
+    if not secret or secret[:_PREFIX_MIN] not in text:
+        return text  # neither the key nor a start of it long enough to remove
+    text = text.replace(secret, "***")
+    for end in range(len(secret) - 1, _PREFIX_MIN - 1, -1):
+        if secret[:end] in text:
+            text = text.replace(secret[:end], "***")
+    return text
+
+
 def _scrub_text(text: str) -> str:
     text = _BEARER.sub("Bearer ***", text)
     for secret in _secrets:
-        if secret[:_PREFIX_MIN] not in text:
-            continue
-        # The whole key, then any start of it that a preview may have cut.
-        for end in range(len(secret), _PREFIX_MIN - 1, -1):
-            if secret[:end] in text:
-                text = text.replace(secret[:end], "***")
+        text = scrub_key(text, secret)
     return text
 
 
