@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, Literal
+
+import attrs
+
+from ai_stats_music import (
+    AsyncMusicClient,
+    MusicAudio,
+    MusicClient,
+    MusicClip,
+    MusicJob,
+    WaitResult,
+)
 
 #: The repository's root (tests/..).
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -26,3 +39,52 @@ class SleepRecorder:
 
     async def async_sleep(self, seconds: float) -> None:
         self.delays.append(seconds)
+
+
+@attrs.frozen
+class EitherClient:
+    """One of the two clients behind one awaitable face, for tests that make the
+    same promise of both: the sync client's calls run in a worker thread
+    (``asyncio.to_thread``), the async client's are awaited. ``kind`` says which
+    (``"sync"`` or ``"async"``); the ``either`` fixture (conftest) gives each in turn."""
+
+    kind: Literal["sync", "async"]
+    sync: MusicClient
+    aio: AsyncMusicClient
+
+    async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if self.kind == "sync":
+            return await asyncio.to_thread(getattr(self.sync, name), *args, **kwargs)
+        return await getattr(self.aio, name)(*args, **kwargs)
+
+    async def create(self, **kwargs: Any) -> MusicJob:
+        job: MusicJob = await self._run("create", **kwargs)
+        return job
+
+    async def get(self, job_id: str, **kwargs: Any) -> MusicJob:
+        job: MusicJob = await self._run("get", job_id, **kwargs)
+        return job
+
+    async def wait(self, job: MusicJob | str, **kwargs: Any) -> MusicJob:
+        done: MusicJob = await self._run("wait", job, **kwargs)
+        return done
+
+    async def create_and_wait(self, **kwargs: Any) -> MusicJob:
+        done: MusicJob = await self._run("create_and_wait", **kwargs)
+        return done
+
+    async def wait_many(self, jobs: Iterable[MusicJob | str], **kwargs: Any) -> list[WaitResult]:
+        """Every result of ``wait_many``, in the order it gave them."""
+        if self.kind == "sync":
+            return await asyncio.to_thread(lambda: list(self.sync.wait_many(jobs, **kwargs)))
+        return [result async for result in self.aio.wait_many(jobs, **kwargs)]
+
+    async def download(
+        self, source: MusicAudio | MusicClip | str, dest: Path, **kwargs: Any
+    ) -> Path:
+        path: Path = await self._run("download", source, dest, **kwargs)
+        return path
+
+    async def download_all(self, job: MusicJob, dest_dir: Path, **kwargs: Any) -> list[Path]:
+        paths: list[Path] = await self._run("download_all", job, dest_dir, **kwargs)
+        return paths
