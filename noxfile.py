@@ -11,6 +11,7 @@ nox -s check_generated fail (with a diff) when generated/ drifts from the spec
 nox -s surface         rewrite tests/surface/*.txt, the reviewed snapshot of the public API
 nox -s breaking        list breaking changes since a git ref (`-- REF --allow`)
 nox -s vendor -- DEST  copy both packages under DEST, for use without installing
+nox -s coverage       line and branch coverage of the overlay (`-- -m "not slow"`)
 nox -s bench           the benchmarks (minutes; not a default session): bench/results/
 nox -s docs            the documentation site (mkdocs --strict) into site/
 nox -s release_check   before tagging: sdist and wheel build, metadata check, version bump vs breaks
@@ -189,6 +190,25 @@ def tests(session: nox.Session) -> None:
     """
     session.install("-e", ".[testing]", *_test_tools())
     session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@nox.session(python=REFERENCE_PYTHON)
+def coverage(session: nox.Session) -> None:
+    """Line and branch coverage of the overlay (ai_stats_music) over the test suite.
+
+    Extra arguments go to pytest (`-- -m "not slow"`). Prints the table and
+    writes coverage.json: the figures a refactoring compares before and after
+    (what runs in a subprocess, such as the CLI's own process, is not counted).
+    """
+    session.install("-e", ".[testing]", *_test_tools(), *_group("coverage"))
+    session.run(
+        "pytest",
+        "--cov",
+        "--cov-report=term:skip-covered",
+        "--cov-report=json:coverage.json",
+        *session.posargs,
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
 
 def _floors() -> dict[str, Version]:

@@ -33,28 +33,27 @@ from ai_stats_gateway.models import (
 from ai_stats_gateway.types import UNSET, Unset
 
 
-def _require(model: type, *fields: str) -> None:
-    """Fail at import, naming the field, when a regeneration dropped one the overlay uses."""
-    have = {field.name for field in attrs.fields(model)}
-    missing = [name for name in fields if name not in have]
+def _missing(of: str, kind: str, missing: list[str]) -> None:
+    """Fail at import, naming what a regeneration dropped that the overlay uses."""
     if missing:
         raise ImportError(
-            f"the generated {model.__name__} has no field {', '.join(missing)}: "
-            "openapi.yaml no longer declares what ai_stats_music relies on. Restore the "
-            "field in the spec, or change the overlay (_options.py, _models.py) with it."
+            f"the generated {of} has no {kind} {', '.join(missing)}: openapi.yaml no longer "
+            f"declares what ai_stats_music relies on. Restore the {kind} in the spec, or change "
+            f"the overlay (_options.py, _models.py) with it."
         )
+
+
+def _require(model: type, *fields: str) -> None:
+    """Every field the overlay reads or sets is still in the generated model."""
+    have = {field.name for field in attrs.fields(model)}
+    _missing(model.__name__, "field", [name for name in fields if name not in have])
 
 
 def _require_values(enum: type[Enum], *values: str) -> None:
-    """Fail at import, naming the value, when a regeneration dropped one the overlay uses."""
+    """Every enum value the overlay names is still in the generated enum."""
     have = {member.value for member in enum}
-    missing = [value for value in values if value not in have]
-    if missing:
-        raise ImportError(
-            f"the generated {enum.__name__} has no value {', '.join(map(repr, missing))}: "
-            "openapi.yaml no longer declares what ai_stats_music relies on. Restore the "
-            "value in the spec, or change the overlay (_options.py, _models.py) with it."
-        )
+    gone = [repr(value) for value in values if value not in have]
+    _missing(enum.__name__, "value", gone)
 
 
 _require(
