@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -41,29 +42,23 @@ def check_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
     return value
 
 
+@attrs.define(kw_only=True)
 class ApiRoutes:
-    """The API's routes, the queued prefixes, and the count of creates held open."""
+    """The API's routes, the queued prefixes, and the count of creates held open.
 
-    def __init__(
-        self,
-        *,
-        store: JobStore,
-        lock: threading.RLock,
-        clock: Clock,
-        queued: tuple[str, ...],
-        generation_seconds: float,
-        inline_audio_size: int,
-        audio_base: Callable[[], str],
-    ) -> None:
-        self._store = store
-        self._lock = lock
-        self._clock = clock
-        self._queued = queued
-        self._generation_seconds = generation_seconds
-        self._inline_audio_size = inline_audio_size
-        self._audio_base = audio_base
-        self._in_flight = 0
-        self._peak_in_flight = 0
+    ``queued`` is read and replaced whole under ``lock`` (assign a checked
+    tuple: see :func:`check_prefixes`).
+    """
+
+    store: JobStore
+    lock: threading.RLock
+    clock: Clock
+    queued: tuple[str, ...]
+    generation_seconds: float
+    inline_audio_size: int
+    audio_base: Callable[[], str]
+    _in_flight: int = attrs.field(default=0, init=False)
+    _peak_in_flight: int = attrs.field(default=0, init=False)
 
     def routes(self) -> list[Route]:
         creates = ("/v1/music/generate", "/v1/music/generations")
@@ -71,33 +66,13 @@ class ApiRoutes:
             Route(f"{path}/{{music_id}}", self._status, methods=["GET"]) for path in creates
         ]
 
-    @property
-    def queued(self) -> tuple[str, ...]:
-        with self._lock:
-            return self._queued
-
-    @queued.setter
-    def queued(self, prefixes: Iterable[str]) -> None:
-        value = check_prefixes(prefixes)
-        with self._lock:
-            self._queued = value
-
-    @property
-    def generation_seconds(self) -> float:
-        return self._generation_seconds
-
-    @property
-    def in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
-
-    @property
-    def peak_in_flight(self) -> int:
-        with self._lock:
-            return self._peak_in_flight
+    def in_flight(self) -> tuple[int, int]:
+        """The synchronous creates held open: (now, at most at once since the last reset)."""
+        with self.lock:
+            return self._in_flight, self._peak_in_flight
 
     def reset_peak(self) -> None:
-        with self._lock:
+        with self.lock:
             self._peak_in_flight = self._in_flight
 
     async def _create(self, request: Request) -> Response:
@@ -133,15 +108,15 @@ class ApiRoutes:
         route = SyncRoute(
             provider=provider,
             fmt=fmt,
-            default_size=self._inline_audio_size,
-            audio_base=self._audio_base(),
+            default_size=self.inline_audio_size,
+            audio_base=self.audio_base(),
         )
-        job = self._store.create(body, request_id=context.record.request_id, sync=route)
+        job = self.store.create(body, request_id=context.record.request_id, sync=route)
         context.link.request_id = job.id
         hold = job.script.generation_seconds
-        await self._hold(context.link, self._generation_seconds if hold is None else hold)
+        await self._hold(context.link, self.generation_seconds if hold is None else hold)
         job.answered.set()
-        return Reply(Answer.json(200, sync_create_body(job, self._audio_base())))
+        return Reply(Answer.json(200, sync_create_body(job, self.audio_base())))
 
     async def _hold(self, link: Link, seconds: float) -> None:
         """Keep the create open while the provider "generates" (real time).
@@ -149,7 +124,7 @@ class ApiRoutes:
         A client that hangs up does not stop the generation (the job is paid
         for and completes anyway); a gateway that is stopping does.
         """
-        with self._lock:
+        with self.lock:
             self._in_flight += 1
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
         try:
@@ -160,17 +135,17 @@ class ApiRoutes:
                 if not stopping:
                     await asyncio.sleep(max(0.0, end - loop.time()))
         finally:
-            with self._lock:
+            with self.lock:
                 self._in_flight -= 1
 
     def _queued_create(self, body: dict[str, Any], context: RequestContext) -> Response:
-        job = self._store.create(body, request_id=context.record.request_id)
+        job = self.store.create(body, request_id=context.record.request_id)
         context.link.request_id = job.id
         return Reply(Answer.json(200, queued_create_body(job)))
 
     async def _status(self, request: Request) -> Response:
         job_id = request.path_params["music_id"]
-        job = self._store.get(job_id)
+        job = self.store.get(job_id)
         if job is None:
             return Reply(
                 error_answer(
@@ -180,4 +155,4 @@ class ApiRoutes:
                     message=f"music job {job_id[:80]!r} not found",
                 )
             )
-        return Reply(Answer.json(200, status_body(job, self._clock(), self._audio_base())))
+        return Reply(Answer.json(200, status_body(job, self.clock(), self.audio_base())))

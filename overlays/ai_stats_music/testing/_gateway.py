@@ -192,11 +192,14 @@ class FakeGateway:
     @property
     def queued(self) -> tuple[str, ...]:
         """The model prefixes served with the 2025 queued flow (``"*"``: every model)."""
-        return self._routes.queued
+        with self._lock:
+            return self._routes.queued
 
     @queued.setter
     def queued(self, prefixes: Iterable[str]) -> None:
-        self._routes.queued = prefixes
+        value = check_prefixes(prefixes)
+        with self._lock:
+            self._routes.queued = value
 
     @property
     def music_disabled(self) -> bool:
@@ -217,12 +220,12 @@ class FakeGateway:
     @property
     def creates_in_flight(self) -> int:
         """Synchronous creates being held open right now."""
-        return self._routes.in_flight
+        return self._routes.in_flight()[0]
 
     @property
     def peak_creates_in_flight(self) -> int:
         """The most synchronous creates held open at once (since start or :meth:`reset`)."""
-        return self._routes.peak_in_flight
+        return self._routes.in_flight()[1]
 
     @property
     def app(self) -> ASGIApp:

@@ -204,47 +204,37 @@ class OriginApp:
         )
 
 
+@attrs.define(kw_only=True)
 class Intake:
     """The checks and the bookkeeping every request goes through, on either origin.
 
     ``music_disabled`` is the gateway's feature switch (read per request).
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        clock: Clock,
-        lock: threading.RLock,
-        log: RequestLog,
-        faults: FaultBook,
-        request_id_header: bool,
-        music_disabled: bool,
-    ) -> None:
-        self._api_key = api_key
-        self._clock = clock
-        self._lock = lock
-        self._log = log
-        self._faults = faults
-        self._request_id_header = request_id_header
-        self.music_disabled = music_disabled
+    api_key: str = attrs.field(repr=False)
+    clock: Clock
+    lock: threading.RLock
+    log: RequestLog
+    faults: FaultBook
+    request_id_header: bool
+    music_disabled: bool
 
     def _authorized(self, value: str | None) -> bool:
         if value is None:
             return False
         scheme, _, token = value.strip().partition(" ")
         return scheme.lower() == "bearer" and secrets.compare_digest(
-            token.strip().encode("utf-8", "replace"), self._api_key.encode("utf-8")
+            token.strip().encode("utf-8", "replace"), self.api_key.encode("utf-8")
         )
 
     def _arrive(self, app: OriginApp, link: Link, record: RecordedRequest) -> RecordedRequest:
         """Give the request its id and its fault, and record it: one step under the lock,
         so that the faults drawn follow the order of the records."""
-        with self._lock:
-            link.request_id = self._log.next_request_id() if app.origin == "api" else None
-            link.id_on_success = self._request_id_header
-            fault = self._faults.pick(app.origin, record.operation, record.path)
-            return self._log.add(attrs.evolve(record, fault=fault, request_id=link.request_id))
+        with self.lock:
+            link.request_id = self.log.next_request_id() if app.origin == "api" else None
+            link.id_on_success = self.request_id_header
+            fault = self.faults.pick(app.origin, record.operation, record.path)
+            return self.log.add(attrs.evolve(record, fault=fault, request_id=link.request_id))
 
     async def handle(self, app: OriginApp, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _header_map(scope.get("headers", []))
@@ -260,7 +250,7 @@ class Intake:
             query=link.query,
             headers=headers,
             body=body or b"",
-            time=self._clock(),
+            time=self.clock(),
             fault=None,
             job_id=job_id,
             peer=_peer(scope.get("client")),
