@@ -7,14 +7,12 @@ them on the wire :mod:`._delivery`'s.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
+from . import _fault_args as check
 from ._answers import envelope as error_envelope
 
 __all__ = ["Fault", "FaultKind"]
@@ -36,64 +34,6 @@ FaultKind: TypeAlias = Literal[
 _NEEDS_ANSWER: Final = frozenset(
     {"truncated_json", "lying_length", "unknown_status", "extra_fields"}
 )
-
-_HTML_PAGE: Final = (
-    "<html>\r\n<head><title>{code} {phrase}</title></head>\r\n<body>\r\n"
-    "<center><h1>{code} {phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-    "</body>\r\n</html>\r\n"
-)
-
-
-def _seconds(value: float | None, name: str, *, allow_none: bool) -> float | None:
-    if value is None:
-        if allow_none:
-            return None
-        raise ValueError(f"{name} is required")
-    if isinstance(value, bool) or not (
-        isinstance(value, int | float) and math.isfinite(value) and value >= 0
-    ):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _mid_body(value: bool | int) -> bool | int:
-    if value is True or value is False:
-        return value
-    if type(value) is not int or value < 0:
-        raise ValueError(f"mid_body must be a bool or a byte count >= 0, got {value!r}")
-    return value
-
-
-def _status_code(code: int, low: int = 100) -> int:
-    if type(code) is not int or not low <= code <= 599:
-        raise ValueError(f"status must be an int in {low}..599, got {code!r}")
-    return code
-
-
-def _error_status(code: int, retry_after: float | str | None) -> int:
-    """``code`` checked as an error status (400..599) and ``retry_after`` as seconds or a date."""
-    if retry_after is not None and not isinstance(retry_after, str):
-        _seconds(retry_after, "retry_after", allow_none=False)
-    return _status_code(code, 400)
-
-
-def _error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[bytes | None, str]:
-    """The raw body and content type of ``Fault.status``'s ``body`` (None: the default)."""
-    if body is None:
-        return None, "application/json"
-    if isinstance(body, Mapping):
-        return json.dumps(body, separators=(",", ":")).encode("utf-8"), "application/json"
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    return raw, "text/plain; charset=utf-8"
-
-
-def _html_page(code: int) -> bytes:
-    """The HTML error page an nginx in front of the gateway sends for ``code``."""
-    try:
-        phrase = HTTPStatus(code).phrase
-    except ValueError:
-        phrase = "Error"
-    return _HTML_PAGE.format(code=code, phrase=phrase).encode("utf-8")
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -153,10 +93,10 @@ class Fault:
         ``body`` replaces the default ``{"error": ..., "reason": ...}`` (a mapping
         is sent as JSON, text as is).
         """
-        raw, content_type = _error_body(body)
+        raw, content_type = check.error_body(body)
         return cls(
             kind="status",
-            status_code=_error_status(code, retry_after),
+            status_code=check.error_status(code, retry_after),
             retry_after=retry_after,
             body=raw,
             content_type=content_type,
@@ -187,7 +127,7 @@ class Fault:
         """
         return cls(
             kind="status",
-            status_code=_error_status(status, retry_after),
+            status_code=check.error_status(status, retry_after),
             retry_after=retry_after,
             headers=tuple((headers or {}).items()),
             after_processing=after_processing,
@@ -238,7 +178,7 @@ class Fault:
         """An error from the provider's executor: ``error`` is an object,
         ``{"type": ..., "message": ..., "param": ...}`` (``fields`` add ``reason``,
         ``code``...), beside ``request_id`` and ``status_code``."""
-        _status_code(status, 400)
+        check.status_code(status, 400)
         error: dict[str, Any] = {"type": type, "message": message}
         if param is not None:
             error["param"] = param
@@ -262,7 +202,7 @@ class Fault:
         """A body that is not JSON (with status 200 by default)."""
         return cls(
             kind="text",
-            status_code=_status_code(status),
+            status_code=check.status_code(status),
             body=body.encode("utf-8"),
             content_type=content_type,
             after_processing=after_processing,
@@ -271,11 +211,11 @@ class Fault:
     @classmethod
     def html(cls, status: int = 502, *, after_processing: bool = False) -> Fault:
         """An HTML error page, as a proxy in front of the gateway sends one."""
-        code = _status_code(status)
+        code = check.status_code(status)
         return cls(
             kind="text",
             status_code=code,
-            body=_html_page(code),
+            body=check.html_page(code),
             content_type="text/html",
             after_processing=after_processing,
         )
@@ -323,19 +263,23 @@ class Fault:
         ``mid_body=True`` sends the status line, the headers (with the real
         ``Content-Length``) and half the body first; an int sends that many bytes.
         """
-        return cls(kind="drop", mid_body=_mid_body(mid_body), after_processing=after_processing)
+        return cls(
+            kind="drop", mid_body=check.mid_body(mid_body), after_processing=after_processing
+        )
 
     @classmethod
     def reset(cls, *, mid_body: bool | int = False, after_processing: bool = False) -> Fault:
         """Abort the connection with a TCP reset (``httpx.ReadError``); ``mid_body`` as in drop."""
-        return cls(kind="reset", mid_body=_mid_body(mid_body), after_processing=after_processing)
+        return cls(
+            kind="reset", mid_body=check.mid_body(mid_body), after_processing=after_processing
+        )
 
     @classmethod
     def delay(cls, seconds: float, *, after_processing: bool = False) -> Fault:
         """Answer normally, ``seconds`` (real time) late."""
         return cls(
             kind="delay",
-            seconds=_seconds(seconds, "seconds", allow_none=False),
+            seconds=check.seconds(seconds, "seconds", allow_none=False),
             after_processing=after_processing,
         )
 
@@ -354,8 +298,8 @@ class Fault:
         """
         return cls(
             kind="stall",
-            seconds=_seconds(seconds, "seconds", allow_none=True),
-            mid_body=_mid_body(mid_body),
+            seconds=check.seconds(seconds, "seconds", allow_none=True),
+            mid_body=check.mid_body(mid_body),
             after_processing=after_processing,
         )
 
@@ -367,7 +311,7 @@ class Fault:
         ``Content-Length``), with the real status or ``status``."""
         return cls(
             kind="truncated_json",
-            status_code=None if status is None else _status_code(status),
+            status_code=None if status is None else check.status_code(status),
         )
 
     @classmethod

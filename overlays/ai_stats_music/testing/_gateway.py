@@ -6,44 +6,34 @@ collaborators, each in its own module: the requests received
 faults armed (:mod:`._fault_book`), what every request goes through
 (:mod:`._intake`), the API's and the audio origin's routes
 (:mod:`._api_routes`, :mod:`._audio_origin`) and the servers
-(:mod:`._serving`). They share one re-entrant lock, so that every method is
-thread-safe and a request's fault and record are taken in one step.
+(:mod:`._serving`), built and connected by :mod:`._wiring`. They share one
+re-entrant lock, so that every method is thread-safe and a request's fault
+and record are taken in one step.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Final, Literal, Self
 
 from starlette.types import ASGIApp
 
 from .._client import NOT_GIVEN
-from ._api_routes import ApiRoutes, check_prefixes
-from ._audio_origin import AudioRoutes
+from ._api_routes import check_prefixes
 from ._clock import Clock
-from ._fault_book import FaultBook, Target
+from ._fault_book import Target
 from ._faults import Fault
-from ._intake import Intake, OriginApp
-from ._job_store import JobIds, JobStore, compose_script
+from ._job_store import JobIds, compose_script
 from ._jobs import FakeJob
-from ._request_log import Origin, RecordedRequest, RequestLog
-from ._scripts import DEFAULT_SCRIPT, Clip, JobScript, PhaseLike
-from ._serving import Serving
+from ._request_log import Origin, RecordedRequest
+from ._scripts import Clip, JobScript, PhaseLike
 from ._validation import prepare
+from ._wiring import Parts, assemble
 
 __all__ = ["DEFAULT_API_KEY", "FakeGateway"]
 
 DEFAULT_API_KEY: Final = "sk-test-fake"
-
-
-def _check_number(name: str, value: float) -> float:
-    finite = isinstance(value, int | float) and 0 <= value < float("inf")
-    if isinstance(value, bool) or not finite:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
 
 
 class FakeGateway:
@@ -101,41 +91,19 @@ class FakeGateway:
         request_id_header: bool = True,
         music_disabled: bool = False,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key:
-            raise ValueError("api_key must be a non-empty string")
-        prefixes = check_prefixes(type(self).default_queued if queued is None else queued)
-        ids = type(self).default_job_ids if job_ids is None else job_ids
-        seconds = _check_number("generation_seconds", generation_seconds)
-        if type(inline_audio_size) is not int or inline_audio_size < 64:
-            raise ValueError(f"inline_audio_size must be an int >= 64, got {inline_audio_size!r}")
         self._api_key = api_key
-        self._clock: Clock = clock if clock is not None else time.monotonic
-        self._lock = threading.RLock()
-        script = default_script if default_script is not None else DEFAULT_SCRIPT
-        self._store = JobStore(self._lock, self._clock, script, ids)
-        self._log = RequestLog(self._lock)
-        self._faults = FaultBook(self._lock)
-        self._intake = Intake(
+        self._parts: Parts = assemble(
             api_key=api_key,
-            clock=self._clock,
-            lock=self._lock,
-            log=self._log,
-            faults=self._faults,
-            request_id_header=bool(request_id_header),
-            music_disabled=bool(music_disabled),
-        )
-        self._routes = ApiRoutes(
-            store=self._store,
-            lock=self._lock,
-            clock=self._clock,
-            queued=prefixes,
-            generation_seconds=seconds,
+            clock=clock,
+            default_script=default_script,
+            shutdown_grace=shutdown_grace,
+            queued=type(self).default_queued if queued is None else queued,
+            job_ids=type(self).default_job_ids if job_ids is None else job_ids,
+            generation_seconds=generation_seconds,
             inline_audio_size=inline_audio_size,
-            audio_base=lambda: self._serving.audio_base(),
+            request_id_header=request_id_header,
+            music_disabled=music_disabled,
         )
-        self._api = OriginApp(self._intake, "api", self._routes.routes())
-        self._audio = OriginApp(self._intake, "audio", AudioRoutes(self._store).routes())
-        self._serving = Serving(self._lock, self._api, self._audio, shutdown_grace)
 
     # -- running -----------------------------------------------------------------------
 
@@ -147,12 +115,12 @@ class FakeGateway:
         take a few milliseconds.
         """
         prepare()
-        self._serving.start()
+        self._parts.serving.start()
         return self
 
     def stop(self) -> None:
         """Stop serving: uvicorn shuts down, open connections close, the thread ends."""
-        self._serving.stop()
+        self._parts.serving.stop()
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[Self]:
@@ -165,17 +133,17 @@ class FakeGateway:
 
     @property
     def running(self) -> bool:
-        return self._serving.running
+        return self._parts.serving.running
 
     @property
     def base_url(self) -> str:
         """The API's base URL, like the real ``https://api.phaseo.app/v1``."""
-        return self._serving.served_urls()[0]
+        return self._parts.serving.served_urls()[0]
 
     @property
     def audio_base_url(self) -> str:
         """The audio origin (another port: downloads cross origins, as in production)."""
-        return self._serving.served_urls()[1]
+        return self._parts.serving.served_urls()[1]
 
     @property
     def api_key(self) -> str:
@@ -187,58 +155,58 @@ class FakeGateway:
 
     @property
     def clock(self) -> Clock:
-        return self._clock
+        return self._parts.clock
 
     @property
     def queued(self) -> tuple[str, ...]:
         """The model prefixes served with the 2025 queued flow (``"*"``: every model)."""
-        with self._lock:
-            return self._routes.queued
+        with self._parts.lock:
+            return self._parts.routes.queued
 
     @queued.setter
     def queued(self, prefixes: Iterable[str]) -> None:
         value = check_prefixes(prefixes)
-        with self._lock:
-            self._routes.queued = value
+        with self._parts.lock:
+            self._parts.routes.queued = value
 
     @property
     def music_disabled(self) -> bool:
         """While True, every music operation answers 501 ``not_implemented``, as the real
         gateway did from May to August 2026 (``Cache-Control: no-store``)."""
-        return self._intake.music_disabled
+        return self._parts.intake.music_disabled
 
     @music_disabled.setter
     def music_disabled(self, value: bool) -> None:
-        self._intake.music_disabled = bool(value)
+        self._parts.intake.music_disabled = bool(value)
 
     @property
     def generation_seconds(self) -> float:
         """How long (real time) a synchronous create holds its request open, unless
         the job's script says otherwise."""
-        return self._routes.generation_seconds
+        return self._parts.routes.generation_seconds
 
     @property
     def creates_in_flight(self) -> int:
         """Synchronous creates being held open right now."""
-        return self._routes.in_flight()[0]
+        return self._parts.routes.in_flight()[0]
 
     @property
     def peak_creates_in_flight(self) -> int:
         """The most synchronous creates held open at once (since start or :meth:`reset`)."""
-        return self._routes.in_flight()[1]
+        return self._parts.routes.in_flight()[1]
 
     @property
     def app(self) -> ASGIApp:
         """The API as an ASGI application (network faults need :meth:`serve`)."""
-        return self._api
+        return self._parts.api
 
     @property
     def audio_app(self) -> ASGIApp:
         """The audio origin as an ASGI application."""
-        return self._audio
+        return self._parts.audio
 
     def __repr__(self) -> str:
-        urls = self._serving.urls
+        urls = self._parts.serving.urls
         where = f"serving {urls[0]} and {urls[1]}" if urls else "not serving"
         return f"<FakeGateway {where}, {self.jobs_created} job(s)>"
 
@@ -247,11 +215,11 @@ class FakeGateway:
     @property
     def default_script(self) -> JobScript:
         """The script of jobs no :meth:`script` rule matches."""
-        return self._store.default_script
+        return self._parts.store.default_script
 
     @default_script.setter
     def default_script(self, script: JobScript) -> None:
-        self._store.default_script = script
+        self._parts.store.default_script = script
 
     def script(
         self,
@@ -278,21 +246,17 @@ class FakeGateway:
         to no limit. The first matching rule wins, in the order they were added.
         Returns the script.
         """
-        fields: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("timeline", timeline),
-                ("final", final),
-                ("clips", clips),
-                ("extra_fields", extra_fields),
-                ("generation_seconds", generation_seconds),
-            )
-            if value is not None
-        }
-        if error is not NOT_GIVEN:
-            fields["error"] = error
-        chosen = compose_script(self.default_script, script, fields)
-        self._store.add_rule(chosen, prompt, match, times)
+        chosen = compose_script(
+            self.default_script,
+            script,
+            error,
+            timeline=timeline,
+            final=final,
+            clips=clips,
+            extra_fields=extra_fields,
+            generation_seconds=generation_seconds,
+        )
+        self._parts.store.add_rule(chosen, prompt, match, times)
         return chosen
 
     # -- faults ------------------------------------------------------------------------
@@ -305,7 +269,7 @@ class FakeGateway:
         path pattern such as ``"/audio/*"``. Armed faults are used in the order
         they were armed; they take precedence over :meth:`fault_rate`.
         """
-        self._faults.inject(fault, on, times)
+        self._parts.faults.inject(fault, on, times)
 
     def fault_rate(
         self,
@@ -320,41 +284,41 @@ class FakeGateway:
         before and mid-body, 10 ms delays). ``seed`` makes the sequence
         reproducible for a given request order. ``rate=0`` turns it off.
         """
-        self._faults.set_rate(rate, None if faults is None else list(faults), seed, on)
+        self._parts.faults.set_rate(rate, None if faults is None else list(faults), seed, on)
 
     def clear_faults(self) -> None:
         """Disarm every fault, one-shot and random."""
-        self._faults.clear()
+        self._parts.faults.clear()
 
     @property
     def faults_pending(self) -> int:
         """How many one-shot faults are still armed."""
-        return self._faults.pending
+        return self._parts.faults.pending
 
     # -- what happened -------------------------------------------------------------------
 
     @property
     def jobs_created(self) -> int:
         """How many jobs were created (since start or :meth:`reset`)."""
-        return len(self._store)
+        return len(self._parts.store)
 
     @property
     def jobs(self) -> tuple[FakeJob, ...]:
         """The jobs created, oldest first."""
-        return self._store.all()
+        return self._parts.store.all()
 
     def job(self, job_id: str) -> FakeJob:
         """The job ``job_id``; KeyError if there is none."""
-        return self._store[job_id]
+        return self._parts.store[job_id]
 
     def status_of(self, job_id: str) -> str:
         """The status the gateway would report for ``job_id`` now."""
-        return self.job(job_id).status_at(self._clock())
+        return self.job(job_id).status_at(self._parts.clock())
 
     @property
     def requests(self) -> tuple[RecordedRequest, ...]:
         """Every request received, in order of arrival."""
-        return self._log.all()
+        return self._parts.log.all()
 
     def requests_for(
         self,
@@ -364,16 +328,16 @@ class FakeGateway:
         job_id: str | None = None,
     ) -> tuple[RecordedRequest, ...]:
         """The requests received, filtered by origin, operation and/or job id."""
-        return self._log.select(origin, operation, job_id)
+        return self._parts.log.select(origin, operation, job_id)
 
     def clear_requests(self) -> None:
         """Forget the recorded requests (a long soak run can keep memory flat)."""
-        self._log.clear()
+        self._parts.log.clear()
 
     def reset(self) -> None:
         """Forget jobs, requests, script rules and faults (job ids stay unique)."""
-        with self._lock:
-            self._store.clear()
-            self._log.clear()
-            self._faults.clear()
-            self._routes.reset_peak()
+        with self._parts.lock:
+            self._parts.store.clear()
+            self._parts.log.clear()
+            self._parts.faults.clear()
+            self._parts.routes.reset_peak()

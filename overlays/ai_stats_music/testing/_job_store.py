@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from .._client import NOT_GIVEN
 from ._clock import Clock
 from ._jobs import FakeJob, SyncRoute, queued_job, sync_job
 from ._scripts import JobScript
@@ -33,9 +34,13 @@ class _ScriptRule:
 
 
 def compose_script(
-    default: JobScript, script: JobScript | None, fields: dict[str, Any]
+    default: JobScript, script: JobScript | None, error: Any, **given: Any
 ) -> JobScript:
-    """The script of ``FakeGateway.script``: ``script`` as given, or ``default`` with ``fields``."""
+    """The script of ``FakeGateway.script``: ``script`` as given, or ``default`` with the
+    fields given (a None field, or an ``error`` that is ``NOT_GIVEN``, is not given)."""
+    fields = {name: value for name, value in given.items() if value is not None}
+    if error is not NOT_GIVEN:
+        fields["error"] = error
     if script is None:
         return attrs.evolve(default, **fields)
     if fields:
