@@ -138,12 +138,12 @@ class FakeGateway:
     @property
     def base_url(self) -> str:
         """The API's base URL, like the real ``https://api.phaseo.app/v1``."""
-        return self._parts.serving.served_urls()[0]
+        return self._parts.serving.served_urls().api
 
     @property
     def audio_base_url(self) -> str:
         """The audio origin (another port: downloads cross origins, as in production)."""
-        return self._parts.serving.served_urls()[1]
+        return self._parts.serving.served_urls().audio
 
     @property
     def api_key(self) -> str:
@@ -207,7 +207,7 @@ class FakeGateway:
 
     def __repr__(self) -> str:
         urls = self._parts.serving.urls
-        where = f"serving {urls[0]} and {urls[1]}" if urls else "not serving"
+        where = f"serving {urls.api} and {urls.audio}" if urls else "not serving"
         return f"<FakeGateway {where}, {self.jobs_created} job(s)>"
 
     # -- scripting jobs ----------------------------------------------------------------

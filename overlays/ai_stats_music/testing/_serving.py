@@ -10,13 +10,23 @@ from __future__ import annotations
 import threading
 from typing import Final
 
+import attrs
+
 from ._intake import OriginApp
 from ._server import ConnectionRegistry, ServerThread
 
-__all__ = ["Serving"]
+__all__ = ["Serving", "Urls"]
 
 # Where clips point when the gateway is used in-process (no server running).
 _IN_PROCESS_AUDIO: Final = "http://fake-audio.test"
+
+
+@attrs.frozen
+class Urls:
+    """Where the gateway serves: the API's base URL and the audio origin."""
+
+    api: str
+    audio: str
 
 
 class Serving:
@@ -29,8 +39,8 @@ class Serving:
         self._apps = (api, audio)
         self._grace = grace
         self._server: ServerThread | None = None
-        self.urls: tuple[str, str] | None = None
-        """(API base URL, audio origin) while serving."""
+        self.urls: Urls | None = None
+        """Where the servers are, while they serve."""
 
     def start(self) -> None:
         with self._lock:
@@ -47,7 +57,7 @@ class Serving:
             self._forget()
             raise
         with self._lock:
-            self.urls = (f"http://127.0.0.1:{api_port}/v1", f"http://127.0.0.1:{audio_port}")
+            self.urls = Urls(f"http://127.0.0.1:{api_port}/v1", f"http://127.0.0.1:{audio_port}")
 
     def stop(self) -> None:
         with self._lock:
@@ -71,7 +81,7 @@ class Serving:
         server = self._server
         return server is not None and server.running
 
-    def served_urls(self) -> tuple[str, str]:
+    def served_urls(self) -> Urls:
         urls = self.urls
         if urls is None:
             raise RuntimeError("the fake gateway is not serving: use `with gw.serve():`")
@@ -80,4 +90,4 @@ class Serving:
     def audio_base(self) -> str:
         """The audio origin the clips' URLs point to (a placeholder when in-process)."""
         urls = self.urls
-        return urls[1] if urls is not None else _IN_PROCESS_AUDIO
+        return urls.audio if urls is not None else _IN_PROCESS_AUDIO
