@@ -35,17 +35,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._clock import Clock, VirtualClock
-from ._faults import Fault, Target
-from ._gateway import (
-    DEFAULT_API_KEY,
-    MUSIC_DISABLED_BODY,
-    FakeClip,
-    FakeGateway,
-    FakeJob,
-    JobIds,
-    Origin,
-    RecordedRequest,
-)
+from ._fault_book import Target
+from ._faults import Fault
+from ._gateway import DEFAULT_API_KEY, FakeGateway
+from ._intake import MUSIC_DISABLED_BODY
+from ._job_store import JobIds
+from ._jobs import FakeClip, FakeJob
+from ._request_log import Origin, RecordedRequest
 from ._scripts import DEFAULT_ERROR, DEFAULT_SCRIPT, Clip, JobScript, Phase
 
 __all__ = [

@@ -1,235 +1,20 @@
-"""Sending an answer, with or without a fault in the way."""
+"""Sending an answer, with or without a fault in the way.
+
+The fault's effect on the wire lives here (replace the answer, reshape it,
+lie about its length, cut it mid-body, stall, drop or reset the
+connection); what a fault *is* lives in :mod:`._faults`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import http
-import json
-from collections.abc import Callable, Generator, Iterable
-from typing import Any, Final
+from collections.abc import Generator
 
-import attrs
-from starlette.types import Send
-
+from ._answers import Answer, error_answer
 from ._faults import Fault
-from ._server import Connection
+from ._link import Link
 
-__all__ = [
-    "Answer",
-    "Link",
-    "deliver",
-    "envelope",
-    "error_answer",
-    "send_answer",
-    "strike_before",
-]
-
-_NO_PAYLOAD: Final = object()
-_KILL_WAIT: Final = 2.0
-
-
-def _once(data: bytes) -> Callable[[], Generator[bytes, None, None]]:
-    def chunks() -> Generator[bytes, None, None]:
-        if data:
-            yield data
-
-    return chunks
-
-
-@attrs.define(kw_only=True)
-class Answer:
-    """An HTTP answer not yet sent: status, headers, and its body as chunks."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    size: int
-    chunks: Callable[[], Generator[bytes, None, None]]
-    declare_length: bool = True  # False: chunked transfer encoding
-    payload: Any = _NO_PAYLOAD  # the JSON value, for faults that reshape it
-    # An error envelope whose request_id is filled in when it is sent.
-    needs_request_id: bool = False
-
-    @classmethod
-    def json(cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Answer:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        answer = cls.raw(status, body, "application/json", headers)
-        answer.payload = payload
-        return answer
-
-    @classmethod
-    def raw(
-        cls,
-        status: int,
-        body: bytes,
-        content_type: str | None,
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> Answer:
-        hdrs = [] if content_type is None else [("content-type", content_type)]
-        hdrs.extend((k.lower(), v) for k, v in headers)
-        return cls(status=status, headers=hdrs, size=len(body), chunks=_once(body))
-
-    def body_bytes(self) -> bytes:
-        return b"".join(self.chunks())
-
-
-_RETRYABLE: Final = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-
-def envelope(
-    status: int,
-    code: Any,
-    *,
-    reason: str | None = None,
-    message: str | None = None,
-    origin: str | None = None,
-    **fields: Any,
-) -> dict[str, Any]:
-    """The gateway's normalised error body (shared/upstream examples/error-normalized.json).
-
-    ``request_id`` is left out: it is filled in when the answer is sent, from
-    the request it answers. ``fields`` add to or override the defaults
-    (``retryable``, ``error_type``, ``details``, ``min_usd``...).
-    """
-    user = status < 500
-    body: dict[str, Any] = {
-        "status_code": status,
-        "error": code,
-        "error_type": "user" if user else "system",
-        "error_origin": origin or ("user" if user else "gateway"),
-    }
-    if message is not None:
-        body["message"] = message
-    if reason is not None:
-        body["reason"] = reason
-    body["retryable"] = status in _RETRYABLE
-    body.update(fields)
-    return body
-
-
-def error_answer(
-    status: int,
-    code: str,
-    reason: str,
-    headers: Iterable[tuple[str, str]] = (),
-    *,
-    message: str | None = None,
-    **fields: Any,
-) -> Answer:
-    """An error in the normalised envelope, with the human text in ``message`` and ``reason``."""
-    payload = envelope(status, code, reason=reason, message=message or reason, **fields)
-    answer = Answer.json(status, payload, headers)
-    answer.needs_request_id = True
-    return answer
-
-
-@attrs.define(kw_only=True)
-class Link:
-    """The way back to the client of one request."""
-
-    send: Send
-    method: str
-    conn: Connection | None
-    stopping: asyncio.Event | None
-    scheme: str
-    server: tuple[str, int | None] | None
-    host_header: str | None
-    path: str
-    query: str
-    request_id: str | None = None  # API origin only: the gateway's id of this request
-    id_on_success: bool = True  # send X-Request-Id on 2xx/3xx answers too
-
-    def stamp(self, answer: Answer) -> Answer:
-        """``answer`` with this request's id: in the error envelope, and as ``X-Request-Id``."""
-        rid = self.request_id
-        if rid is None:
-            return answer
-        if answer.needs_request_id and isinstance(answer.payload, dict):
-            payload = answer.payload
-            if "request_id" not in payload:
-                payload = {"request_id": rid, **payload}
-            fresh = Answer.json(answer.status, payload)
-            answer = attrs.evolve(fresh, headers=list(answer.headers), needs_request_id=False)
-        names = {k for k, _ in answer.headers}
-        extra: list[tuple[str, str]] = []
-        if "x-request-id" not in names and (answer.status >= 400 or self.id_on_success):
-            extra.append(("x-request-id", rid))
-        if answer.status >= 400 and "x-gateway-error-origin" not in names:
-            origin = (
-                answer.payload.get("error_origin") if isinstance(answer.payload, dict) else None
-            )
-            extra.append(("x-gateway-error-origin", str(origin or "gateway")))
-        if extra:
-            answer = attrs.evolve(answer, headers=[*answer.headers, *extra])
-        return answer
-
-    def _need_conn(self, what: str) -> Connection:
-        if self.conn is None:
-            raise RuntimeError(
-                f"{what} needs a real connection: run the fake gateway with "
-                "FakeGateway.serve() (not in-process through an ASGI transport)"
-            )
-        return self.conn
-
-    async def kill(self, *, reset: bool = False) -> None:
-        """Break the connection and wait until it is gone."""
-        conn = self._need_conn("reset" if reset else "dropping the connection")
-        if reset:
-            await conn.flushed(_KILL_WAIT)  # what was sent reaches the client before the RST
-        conn.close(reset=reset)
-        try:
-            await asyncio.wait_for(conn.lost.wait(), _KILL_WAIT)
-        except TimeoutError:  # a client that does not read blocks the flush: force it
-            conn.transport.abort()
-            await asyncio.wait_for(conn.lost.wait(), _KILL_WAIT)
-
-    async def wait(self, seconds: float | None) -> bool:
-        """Stay silent for ``seconds`` (None: for ever). True if the time ran out,
-        False if the client went away or the gateway is stopping first."""
-        events = [e for e in (self.conn.lost if self.conn else None, self.stopping) if e]
-        if not events:
-            if seconds is None:
-                await asyncio.Event().wait()
-            else:
-                await asyncio.sleep(seconds)
-            return True
-        tasks = [asyncio.ensure_future(e.wait()) for e in events]
-        try:
-            done, _ = await asyncio.wait(
-                tasks, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            for task in tasks:
-                task.cancel()
-        return not done
-
-    async def start(self, answer: Answer, *, length: int | None = None) -> None:
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
-        if answer.declare_length:
-            declared = answer.size if length is None else length
-            headers.append((b"content-length", str(declared).encode("ascii")))
-        await self.send(
-            {"type": "http.response.start", "status": answer.status, "headers": headers}
-        )
-
-    async def body(self, data: bytes, *, more: bool) -> None:
-        await self.send({"type": "http.response.body", "body": data, "more_body": more})
-
-    def redirect_location(self, fault: Fault) -> str:
-        if fault.location is not None:
-            return fault.location
-        host, port = self.server or ("127.0.0.1", None)
-        if self.host_header:
-            name, _, maybe_port = self.host_header.rpartition(":")
-            if name and maybe_port.isdigit():
-                host, port = name, int(maybe_port)
-            else:
-                host = self.host_header
-        host = fault.redirect_host or host
-        port = fault.redirect_port or port
-        scheme = fault.redirect_scheme or self.scheme
-        netloc = host if port is None else f"{host}:{port}"
-        query = f"?{self.query}" if self.query else ""
-        return f"{scheme}://{netloc}{self.path}{query}"
+__all__ = ["deliver", "send_answer", "strike_before"]
 
 
 class _Cursor:
@@ -326,7 +111,7 @@ def _cut(answer: Answer, mid_body: bool | int) -> int:
 
 
 async def _send_lying(link: Link, answer: Answer, delta: int) -> None:
-    conn = link._need_conn("a lying Content-Length")
+    conn = link.need_conn("a lying Content-Length")
     try:
         phrase = http.HTTPStatus(answer.status).phrase
     except ValueError:
@@ -387,7 +172,7 @@ async def deliver(link: Link, answer: Answer, fault: Fault | None) -> None:
             await link.kill()
         return
     # Mid-body: the headers and part of the body, then the fault.
-    link._need_conn(f"{kind} mid-body")
+    link.need_conn(f"{kind} mid-body")
     cut = _cut(answer, fault.mid_body)
     cursor = _Cursor(answer.chunks())
     try:

@@ -1,16 +1,21 @@
-"""Faults the fake gateway can be told to commit, and the book that hands them out."""
+"""The catalogue of faults the fake gateway can be told to commit.
+
+A :class:`Fault` is a value: what goes wrong and when (before or after the
+request is processed). Arming faults is :mod:`._fault_book`'s job, playing
+them on the wire :mod:`._delivery`'s.
+"""
 
 from __future__ import annotations
 
-import fnmatch
-import math
-import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
-__all__ = ["Fault", "FaultBook", "FaultKind", "Target", "check_target", "matches"]
+from . import _fault_args as check
+from ._answers import envelope as error_envelope
+
+__all__ = ["Fault", "FaultKind"]
 
 FaultKind: TypeAlias = Literal[
     "status",
@@ -25,73 +30,10 @@ FaultKind: TypeAlias = Literal[
     "unknown_status",
     "extra_fields",
 ]
-
-Target: TypeAlias = str
-"""Which requests a fault may hit.
-
-``"create"`` and ``"status"`` (the API operations, both paths of each),
-``"api"`` (any request to the API origin), ``"audio"`` (any request to the
-audio origin), ``"*"`` (any request), or a path pattern starting with ``/``
-matched with :func:`fnmatch.fnmatch` against the request path
-(``"/v1/music/generations/*"``, ``"/audio/*"``).
-"""
-
-_TARGET_NAMES: Final = frozenset({"create", "status", "api", "audio", "*"})
 # Kinds that reshape the real answer, so the request must be processed first.
 _NEEDS_ANSWER: Final = frozenset(
     {"truncated_json", "lying_length", "unknown_status", "extra_fields"}
 )
-
-_HTML_PAGE: Final = (
-    "<html>\r\n<head><title>{code} {phrase}</title></head>\r\n<body>\r\n"
-    "<center><h1>{code} {phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-    "</body>\r\n</html>\r\n"
-)
-
-
-def check_target(on: str) -> str:
-    if not isinstance(on, str) or not (on in _TARGET_NAMES or on.startswith("/")):
-        raise ValueError(
-            f"on must be 'create', 'status', 'api', 'audio', '*' or a path pattern "
-            f"starting with '/', got {on!r}"
-        )
-    return on
-
-
-def matches(on: Target, origin: str, operation: str | None, path: str) -> bool:
-    if on == "*":
-        return True
-    if on in ("api", "audio"):
-        return origin == on
-    if on in ("create", "status"):
-        return origin == "api" and operation == on
-    return fnmatch.fnmatchcase(path, on)
-
-
-def _seconds(value: float | None, name: str, *, allow_none: bool) -> float | None:
-    if value is None:
-        if allow_none:
-            return None
-        raise ValueError(f"{name} is required")
-    if isinstance(value, bool) or not (
-        isinstance(value, int | float) and math.isfinite(value) and value >= 0
-    ):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _mid_body(value: bool | int) -> bool | int:
-    if value is True or value is False:
-        return value
-    if type(value) is not int or value < 0:
-        raise ValueError(f"mid_body must be a bool or a byte count >= 0, got {value!r}")
-    return value
-
-
-def _status_code(code: int, low: int = 100) -> int:
-    if type(code) is not int or not low <= code <= 599:
-        raise ValueError(f"status must be an int in {low}..599, got {code!r}")
-    return code
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -151,19 +93,10 @@ class Fault:
         ``body`` replaces the default ``{"error": ..., "reason": ...}`` (a mapping
         is sent as JSON, text as is).
         """
-        _status_code(code, 400)
-        if retry_after is not None and not isinstance(retry_after, str):
-            _seconds(retry_after, "retry_after", allow_none=False)
-        raw: bytes | None
-        content_type = "application/json"
-        if body is None or isinstance(body, Mapping):
-            raw = None if body is None else _json_bytes(body)
-        else:
-            raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-            content_type = "text/plain; charset=utf-8"
+        raw, content_type = check.error_body(body)
         return cls(
             kind="status",
-            status_code=code,
+            status_code=check.error_status(code, retry_after),
             retry_after=retry_after,
             body=raw,
             content_type=content_type,
@@ -192,19 +125,13 @@ class Fault:
         (``"key_limit_exceeded"``); ``fields`` add keys (``details=[...]``,
         ``upstream_error={...}``) or override the defaults (``retryable=True``).
         """
-        from ._delivery import envelope
-
-        _status_code(status, 400)
-        if retry_after is not None and not isinstance(retry_after, str):
-            _seconds(retry_after, "retry_after", allow_none=False)
-        body = envelope(status, error, reason=reason, message=message, **fields)
         return cls(
             kind="status",
-            status_code=status,
+            status_code=check.error_status(status, retry_after),
             retry_after=retry_after,
             headers=tuple((headers or {}).items()),
             after_processing=after_processing,
-            envelope=body,
+            envelope=error_envelope(status, error, reason=reason, message=message, **fields),
         )
 
     @classmethod
@@ -251,7 +178,7 @@ class Fault:
         """An error from the provider's executor: ``error`` is an object,
         ``{"type": ..., "message": ..., "param": ...}`` (``fields`` add ``reason``,
         ``code``...), beside ``request_id`` and ``status_code``."""
-        _status_code(status, 400)
+        check.status_code(status, 400)
         error: dict[str, Any] = {"type": type, "message": message}
         if param is not None:
             error["param"] = param
@@ -275,7 +202,7 @@ class Fault:
         """A body that is not JSON (with status 200 by default)."""
         return cls(
             kind="text",
-            status_code=_status_code(status),
+            status_code=check.status_code(status),
             body=body.encode("utf-8"),
             content_type=content_type,
             after_processing=after_processing,
@@ -284,18 +211,11 @@ class Fault:
     @classmethod
     def html(cls, status: int = 502, *, after_processing: bool = False) -> Fault:
         """An HTML error page, as a proxy in front of the gateway sends one."""
-        from http import HTTPStatus
-
-        code = _status_code(status)
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = "Error"
-        page = _HTML_PAGE.format(code=code, phrase=phrase)
+        code = check.status_code(status)
         return cls(
             kind="text",
             status_code=code,
-            body=page.encode("utf-8"),
+            body=check.html_page(code),
             content_type="text/html",
             after_processing=after_processing,
         )
@@ -343,19 +263,23 @@ class Fault:
         ``mid_body=True`` sends the status line, the headers (with the real
         ``Content-Length``) and half the body first; an int sends that many bytes.
         """
-        return cls(kind="drop", mid_body=_mid_body(mid_body), after_processing=after_processing)
+        return cls(
+            kind="drop", mid_body=check.mid_body(mid_body), after_processing=after_processing
+        )
 
     @classmethod
     def reset(cls, *, mid_body: bool | int = False, after_processing: bool = False) -> Fault:
         """Abort the connection with a TCP reset (``httpx.ReadError``); ``mid_body`` as in drop."""
-        return cls(kind="reset", mid_body=_mid_body(mid_body), after_processing=after_processing)
+        return cls(
+            kind="reset", mid_body=check.mid_body(mid_body), after_processing=after_processing
+        )
 
     @classmethod
     def delay(cls, seconds: float, *, after_processing: bool = False) -> Fault:
         """Answer normally, ``seconds`` (real time) late."""
         return cls(
             kind="delay",
-            seconds=_seconds(seconds, "seconds", allow_none=False),
+            seconds=check.seconds(seconds, "seconds", allow_none=False),
             after_processing=after_processing,
         )
 
@@ -374,8 +298,8 @@ class Fault:
         """
         return cls(
             kind="stall",
-            seconds=_seconds(seconds, "seconds", allow_none=True),
-            mid_body=_mid_body(mid_body),
+            seconds=check.seconds(seconds, "seconds", allow_none=True),
+            mid_body=check.mid_body(mid_body),
             after_processing=after_processing,
         )
 
@@ -387,7 +311,7 @@ class Fault:
         ``Content-Length``), with the real status or ``status``."""
         return cls(
             kind="truncated_json",
-            status_code=None if status is None else _status_code(status),
+            status_code=None if status is None else check.status_code(status),
         )
 
     @classmethod
@@ -418,111 +342,31 @@ class Fault:
 
     def describe(self) -> str:
         """A short text for logs and assertion messages: ``status(503, retry_after=2)``."""
-        parts: list[str] = []
-        if self.kind in ("status", "text", "redirect") and self.status_code is not None:
-            parts.append(str(self.status_code))
-        if self.envelope is not None:
-            error = self.envelope.get("error")
-            parts.append(repr(error if isinstance(error, str) else "error object"))
-        if self.retry_after is not None:
-            parts.append(f"retry_after={self.retry_after!r}")
-        if self.seconds is not None:
-            parts.append(f"seconds={self.seconds:g}")
-        if self.mid_body is not False:
-            parts.append(f"mid_body={self.mid_body!r}")
-        if self.location is not None:
-            parts.append(f"location={self.location!r}")
-        if self.redirect_host is not None:
-            parts.append(f"host={self.redirect_host!r}")
-        if self.length_delta:
-            parts.append(f"delta={self.length_delta:+d}")
-        if self.job_status is not None:
-            parts.append(repr(self.job_status))
-        if self.after_processing:
-            parts.append("after_processing=True")
-        return f"{self.kind}({', '.join(parts)})"
+        return f"{self.kind}({', '.join(_described_parts(self))})"
 
 
-def _json_bytes(value: Any) -> bytes:
-    import json
-
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
-
-
-@attrs.define
-class _Armed:
-    fault: Fault
-    on: Target
-    remaining: int | None
-
-
-_DEFAULT_RANDOM_FAULTS: Final = (
-    Fault.status(429, retry_after=0),
-    Fault.status(500),
-    Fault.status(502),
-    Fault.status(503, retry_after=0),
-    Fault.drop(),
-    Fault.drop(mid_body=True),
-    Fault.delay(0.01),
-)
-
-
-class FaultBook:
-    """The armed faults. Not thread-safe by itself: the gateway holds its lock."""
-
-    def __init__(self) -> None:
-        self._queue: list[_Armed] = []
-        self._rate = 0.0
-        self._rate_faults: tuple[Fault, ...] = ()
-        self._rate_on: Target = "*"
-        self._rng = random.Random(0)
-
-    def inject(self, fault: Fault, on: Target, times: int | None) -> None:
-        if not isinstance(fault, Fault):
-            raise TypeError(f"expected a Fault, got {type(fault).__name__}")
-        check_target(on)
-        if times is not None and (type(times) is not int or times < 1):
-            raise ValueError(f"times must be an int >= 1 or None (forever), got {times!r}")
-        self._queue.append(_Armed(fault, on, times))
-
-    def set_rate(
-        self, rate: float, faults: Sequence[Fault] | None, seed: int | None, on: Target
-    ) -> None:
-        if isinstance(rate, bool) or not (isinstance(rate, int | float) and 0 <= rate <= 1):
-            raise ValueError(f"rate must be a number in [0, 1], got {rate!r}")
-        chosen = _DEFAULT_RANDOM_FAULTS if faults is None else tuple(faults)
-        if rate > 0 and not chosen:
-            raise ValueError("faults must not be empty")
-        for f in chosen:
-            if not isinstance(f, Fault):
-                raise TypeError(f"expected Fault objects, got {type(f).__name__}")
-        self._rate = float(rate)
-        self._rate_faults = chosen
-        self._rate_on = check_target(on)
-        self._rng = random.Random(seed)
-
-    def clear(self) -> None:
-        self._queue.clear()
-        self._rate = 0.0
-        self._rate_faults = ()
-
-    @property
-    def pending(self) -> int:
-        """One-shot faults still armed (a fault armed forever counts once)."""
-        return sum(1 if a.remaining is None else a.remaining for a in self._queue)
-
-    def pick(self, origin: str, operation: str | None, path: str) -> Fault | None:
-        for i, armed in enumerate(self._queue):
-            if matches(armed.on, origin, operation, path):
-                if armed.remaining is not None:
-                    armed.remaining -= 1
-                    if armed.remaining == 0:
-                        del self._queue[i]
-                return armed.fault
-        if self._rate > 0 and matches(self._rate_on, origin, operation, path):
-            # Two draws per eligible request, whatever the outcome, so that the
-            # sequence of faults depends only on the seed and the request order.
-            hit = self._rng.random() < self._rate
-            choice = self._rng.choice(self._rate_faults)
-            return choice if hit else None
-        return None
+def _described_parts(fault: Fault) -> list[str]:
+    """What ``Fault.describe`` shows of ``fault``: the fields that differ from a plain fault."""
+    parts: list[str] = []
+    if fault.kind in ("status", "text", "redirect") and fault.status_code is not None:
+        parts.append(str(fault.status_code))
+    if fault.envelope is not None:
+        error = fault.envelope.get("error")
+        parts.append(repr(error if isinstance(error, str) else "error object"))
+    if fault.retry_after is not None:
+        parts.append(f"retry_after={fault.retry_after!r}")
+    if fault.seconds is not None:
+        parts.append(f"seconds={fault.seconds:g}")
+    if fault.mid_body is not False:
+        parts.append(f"mid_body={fault.mid_body!r}")
+    if fault.location is not None:
+        parts.append(f"location={fault.location!r}")
+    if fault.redirect_host is not None:
+        parts.append(f"host={fault.redirect_host!r}")
+    if fault.length_delta:
+        parts.append(f"delta={fault.length_delta:+d}")
+    if fault.job_status is not None:
+        parts.append(repr(fault.job_status))
+    if fault.after_processing:
+        parts.append("after_processing=True")
+    return parts
