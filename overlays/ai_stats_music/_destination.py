@@ -15,26 +15,27 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import Final
 
 __all__ = ["check_replaceable", "existing_directory", "resolve_destination"]
 
 
+#: What a file's mode says it is, the first test that holds (a symlink is seen
+#: only when not followed).
+_KINDS: Final = (
+    (stat.S_ISREG, "a regular file"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
+
+
 def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "a regular file"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "not a regular file"
+    """What is there, in words, for a message."""
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
 
 
 def _stat(path: Path, *, follow: bool, shown: str) -> os.stat_result | None:
@@ -49,6 +50,18 @@ def _stat(path: Path, *, follow: bool, shown: str) -> os.stat_result | None:
         if exc.errno == errno.ELOOP:
             raise OSError(errno.ELOOP, "too many levels of symbolic links", shown) from None
         raise
+
+
+def _require_directory(raw: str, *, missing: str, wanted: str) -> None:
+    """``raw`` must be an existing directory (or a symlink to one): else the error
+    says it is ``missing``, or what is there instead of what was ``wanted``."""
+    found = _stat(Path(raw), follow=True, shown=raw)
+    if found is None:
+        raise FileNotFoundError(errno.ENOENT, f"no such directory ({missing})", raw)
+    if not stat.S_ISDIR(found.st_mode):
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"{wanted}, but this is {_kind(found.st_mode)}", raw
+        )
 
 
 def _refuse(path: Path, mode: int, shown: str) -> OSError:
@@ -106,18 +119,11 @@ def resolve_destination(dest: str | os.PathLike[str]) -> tuple[Path | None, Path
         raise ValueError("dest is empty: give a directory or a file path")
     path = Path(raw)
     if raw.endswith(os.sep) or (os.altsep is not None and raw.endswith(os.altsep)):
-        found = _stat(path, follow=True, shown=raw)
-        if found is None:
-            raise FileNotFoundError(
-                errno.ENOENT, "no such directory (a destination ending in a separator is one)", raw
-            )
-        if not stat.S_ISDIR(found.st_mode):
-            raise NotADirectoryError(
-                errno.ENOTDIR,
-                f"a destination ending in a separator is a directory, but this is "
-                f"{_kind(found.st_mode)}",
-                raw,
-            )
+        _require_directory(
+            raw,
+            missing="a destination ending in a separator is one",
+            wanted="a destination ending in a separator is a directory",
+        )
         return path, None
     here = _stat(path, follow=False, shown=raw)
     if here is None:
@@ -163,17 +169,11 @@ def existing_directory(dest_dir: str | os.PathLike[str]) -> str:
     raw = os.fspath(dest_dir)
     if not isinstance(raw, str) or not raw:
         raise ValueError("dest_dir must be a non-empty str or path")
-    found = _stat(Path(raw), follow=True, shown=raw)
-    if found is None:
-        raise FileNotFoundError(
-            errno.ENOENT, "no such directory (download_all saves into an existing one)", raw
-        )
-    if not stat.S_ISDIR(found.st_mode):
-        raise NotADirectoryError(
-            errno.ENOTDIR,
-            f"download_all saves into a directory, but this is {_kind(found.st_mode)}",
-            raw,
-        )
+    _require_directory(
+        raw,
+        missing="download_all saves into an existing one",
+        wanted="download_all saves into a directory",
+    )
     # A trailing separator: should the directory vanish midway, the next file
     # fails rather than being written under the directory's name.
     return raw if raw.endswith(os.sep) else raw + os.sep

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, TypeAlias
 
@@ -193,7 +193,7 @@ class Batch:
 
     @contextlib.contextmanager
     def step(self, audio: MusicAudio) -> Iterator[Plan]:
-        """The plan that saves ``audio``; a failure inside gets :func:`_partial_failure`'s note."""
+        """The plan that saves ``audio``; a failure inside is noted on the error."""
         try:
             yield Plan(
                 audio,
@@ -202,8 +202,19 @@ class Batch:
                 names=self.names,
             )
         except BaseException as exc:
-            _partial_failure(exc, self.job, audio, self.saved)
+            self._note_failure(exc, audio)
             raise
+
+    def _note_failure(self, exc: BaseException, audio: MusicAudio) -> None:
+        """Say on ``exc`` what a failed ``download_all`` left: the files saved before it stay."""
+        if isinstance(exc, AIStatsError) and exc.job_id is None:
+            exc.job_id = self.job.id
+        kept = ", ".join(str(p) for p in self.saved) or "none"
+        exc.add_note(
+            f"download_all of job {self.job.id!r:.200} stopped at audio {audio.index} "
+            f"({audio.field}): {len(self.saved)} of {len(self.job.audio)} saved before it, "
+            f"and kept: {kept}"
+        )
 
 
 def download_all_sync(
@@ -236,19 +247,6 @@ async def download_all_async(
         with batch.step(audio) as plan:
             batch.saved.append(await fetch_async(pool, plan, timeout=timeout))
     return batch.saved
-
-
-def _partial_failure(
-    exc: BaseException, job: MusicJob, audio: MusicAudio, saved: Sequence[Path]
-) -> None:
-    """Say on ``exc`` what a failed ``download_all`` left: the files saved before it stay."""
-    if isinstance(exc, AIStatsError) and exc.job_id is None:
-        exc.job_id = job.id
-    kept = ", ".join(str(p) for p in saved) or "none"
-    exc.add_note(
-        f"download_all of job {job.id!r:.200} stopped at audio {audio.index} ({audio.field}): "
-        f"{len(saved)} of {len(job.audio)} saved before it, and kept: {kept}"
-    )
 
 
 def _progress_of(progress: AllProgress | None, audio: MusicAudio) -> Progress | None:
