@@ -29,8 +29,9 @@ import pytest
 import yaml
 
 from ai_stats_music import APIConnectionError, MusicClient, MusicJob, MusicJobTimeout
-from ai_stats_music._cli import FAILED_POLLS_WARNING, _warning_on_failed_polls, build_parser
 from ai_stats_music._cli_display import Console
+from ai_stats_music._cli_parser import build_parser
+from ai_stats_music._cli_steps import FAILED_POLLS_WARNING, _warning_on_failed_polls
 from ai_stats_music._polling import PollPolicy, wait_sync
 from ai_stats_music.cli import main
 from ai_stats_music.testing import Clip, FakeGateway, Fault
@@ -997,7 +998,8 @@ def test_a_timeout_with_only_failures_says_so_and_one_without_failures_does_not(
 
 
 def test_the_guide_and_the_help_list_every_exit_code() -> None:
-    from ai_stats_music._cli import EPILOG, Exit
+    from ai_stats_music._cli_exits import Exit
+    from ai_stats_music._cli_parser import EPILOG
 
     # The command line's page of the guide (the README links it).
     page = (ROOT / "docs" / "guide" / "cli.md").read_text(encoding="utf-8")

@@ -36,7 +36,7 @@ from ai_stats_music import (
     NotFoundError,
     ServerError,
 )
-from ai_stats_music._download import extension_for, filename_for, safe_stem
+from ai_stats_music._filenames import extension_for, filename_for, safe_stem
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
 SUNO = "suno/v4.5plus"

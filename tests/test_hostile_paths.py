@@ -34,7 +34,7 @@ from ai_stats_music import (
     NotFoundError,
     PollPolicy,
 )
-from ai_stats_music._download import filename_for
+from ai_stats_music._filenames import filename_for
 from ai_stats_music.testing import Clip, FakeGateway, VirtualClock
 
 SUNO: Final = "suno/v4.5plus"

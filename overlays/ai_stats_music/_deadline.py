@@ -32,40 +32,14 @@ pools it mounts from the environment); a transport of the user's
 from __future__ import annotations
 
 import contextvars
-import time
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+from ._budget import CURRENT, Budget
 
 if TYPE_CHECKING:
     import httpx
 
 __all__ = ["Budget", "budget", "install", "installed"]
-
-
-class Budget:
-    """The time one request may take on its connection, armed on first use."""
-
-    __slots__ = ("_ends", "seconds")
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._ends: float | None = None
-
-    def cap(self, timeout: float | None, expired: type[Exception]) -> float:
-        """``timeout`` shortened to the time left; raise ``expired`` when none is."""
-        now = time.monotonic()
-        if self._ends is None:
-            self._ends = now + self.seconds
-            left = self.seconds
-        else:
-            left = self._ends - now
-            if left <= 0:
-                raise expired(f"the request took longer than its timeout of {self.seconds:g} s")
-        return left if timeout is None or timeout > left else timeout
-
-
-_CURRENT: Final[contextvars.ContextVar[Budget | None]] = contextvars.ContextVar(
-    "ai_stats_music_request_budget", default=None
-)
 
 
 class budget:
@@ -82,17 +56,12 @@ class budget:
 
     def __enter__(self) -> None:
         if self._seconds is not None:
-            self._token = _CURRENT.set(Budget(self._seconds))
+            self._token = CURRENT.set(Budget(self._seconds))
 
     def __exit__(self, *exc: object) -> None:
         if self._token is not None:
-            _CURRENT.reset(self._token)
+            CURRENT.reset(self._token)
             self._token = None
-
-
-def _cap(timeout: float | None, expired: type[Exception]) -> float | None:
-    current = _CURRENT.get()
-    return timeout if current is None else current.cap(timeout, expired)
 
 
 _H = TypeVar("_H", "httpx.Client", "httpx.AsyncClient")

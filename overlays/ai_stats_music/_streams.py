@@ -1,5 +1,5 @@
 """The network streams behind :mod:`._deadline`: httpcore's, with each read and
-write capped by the current request's budget.
+write capped by the current request's budget (:func:`._budget.cap`).
 
 Kept apart from ``_deadline`` because it needs httpcore at import, which httpx
 itself imports only when it opens its first transport; ``_deadline.install``
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from ._deadline import _cap
+from ._budget import cap
 
 __all__ = ["install", "installed"]
 
@@ -29,10 +29,10 @@ class DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _cap(timeout, httpcore.ReadTimeout))
+        return self._inner.read(max_bytes, cap(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _cap(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, cap(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -58,10 +58,10 @@ class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         self._inner = inner
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, _cap(timeout, httpcore.ReadTimeout))
+        return await self._inner.read(max_bytes, cap(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, _cap(timeout, httpcore.WriteTimeout))
+        await self._inner.write(buffer, cap(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:
         await self._inner.aclose()
