@@ -25,7 +25,6 @@ import attrs
 
 from ._audio import MusicAudio
 from ._cli_display import Console, describe_job, human_size
-from ._client import MusicClient
 from ._core import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS, check_job_id, env_api_key
 from ._download import _BY_CONTENT_TYPE
 from ._errors import (
@@ -40,6 +39,7 @@ from ._errors import (
 from ._models import MusicJob
 from ._options import AudioFormat, build_request
 from ._polling import PollPolicy
+from ._sync_client import MusicClient
 from ._version import __version__
 
 __all__ = ["Exit", "main"]

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .._client import NOT_GIVEN
+from .._not_given import NOT_GIVEN
 from ._clock import Clock
 from ._delivery import Answer, Link, deliver, envelope, error_answer, strike_before
 from ._faults import Fault, FaultBook, Target

@@ -1,0 +1,443 @@
+"""``BaseMusicClient``: the settings and the logic both clients share.
+
+Everything here is decided once for :class:`MusicClient` and
+:class:`AsyncMusicClient`: the settings and their checks, copies
+(``with_options``), each call's options, the request each method sends and
+how its answer is read, the arguments of the polling drivers. The two clients
+only send, sleep and close, each in its own way (``_sync_client``,
+``_async_client``). Settings live on each client object and are applied to
+every request it sends, so that a copy (or an ``http_client`` passed in) can
+share one connection pool without sharing its settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, Self, TypeVar, Unpack
+
+import attrs
+import httpx
+
+from . import _gen
+from ._attempts import (
+    NO_RETRY,
+    Attempts,
+    Call,
+    Request,
+    RequestOptions,
+    TimeoutTypes,
+    as_timeout,
+    retry_of,
+)
+from ._core import (
+    RetryPolicy,
+    _Secret,
+    check_headers,
+    check_job_id,
+    check_max_retries,
+    check_query,
+    check_timeout,
+    create_kwargs,
+    create_timeout_of,
+    job_id_of,
+    log,
+    parse_job,
+    poll_hint,
+    resolve_api_key,
+    resolve_base_url,
+    scrub,
+    status_kwargs,
+)
+from ._errors import AIStatsError
+from ._models import MusicJob
+from ._not_given import NOT_GIVEN, NotGiven
+from ._options import AudioFormat
+from ._polling import DEFAULT_POLICY, OnUpdate, PollPolicy
+from ._pool import USER_AGENT, Pool, closed_error
+
+__all__ = ["BaseMusicClient"]
+
+_T = TypeVar("_T")
+_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+
+
+class BaseMusicClient:
+    """What :class:`MusicClient` and :class:`AsyncMusicClient` share: their
+    settings (read-only properties) and the logic written once for both.
+
+    Public so that code taking either client can say so
+    (``isinstance(c, BaseMusicClient)``, an annotation) and read its settings;
+    it is not made directly: construct one of the two clients.
+    """
+
+    def __init__(self) -> None:
+        raise TypeError("BaseMusicClient is not made directly: use MusicClient or AsyncMusicClient")
+
+    _sleep: Callable[[float], Any]
+    _raw: _gen.AuthenticatedClient | None
+    _owner: bool  # whether closing this client closes the pools (not a copy's)
+    #: The headers the pool's httpx client sends by default (the owner's), or None
+    #: for an http_client passed in: a call whose headers are these sends none.
+    _pool_headers: dict[str, str] | None
+    _api: Pool[Any]
+    _downloads: Pool[Any]
+
+    def _configure(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: TimeoutTypes,
+        create_timeout: TimeoutTypes,
+        max_retries: int | NotGiven,
+        retry: RetryPolicy | None,
+        headers: Mapping[str, str] | None,
+        allow_insecure_http: bool,
+        poll_policy: PollPolicy | None,
+        clock: Callable[[], float],
+    ) -> None:
+        check_timeout(timeout)
+        check_timeout(create_timeout, "create_timeout")
+        self._retry = retry_of(retry, max_retries)
+        if poll_policy is not None and not isinstance(poll_policy, PollPolicy):
+            raise TypeError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
+        own_headers = check_headers(headers, "headers")
+        self._api_key = resolve_api_key(api_key)
+        self._allow_insecure_http = allow_insecure_http
+        self._base_url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self._poll_policy = DEFAULT_POLICY if poll_policy is None else poll_policy
+        self._clock = clock
+        self._timeout = as_timeout(timeout)
+        self._create_timeout = create_timeout_of(create_timeout)
+        self._rng = random.Random()
+        self._user_headers = MappingProxyType(own_headers)
+        # The whole header value as a _Secret, whose repr is '***'.
+        self._auth = _Secret(f"Bearer {self._api_key}")
+        self._headers: dict[str, str] = {
+            "User-Agent": USER_AGENT,
+            **own_headers,
+            "Authorization": self._auth,
+        }
+        self._raw = None
+        self._closed = False
+
+    def _open_pools(
+        self,
+        new_api: Callable[[Mapping[str, str]], _H],
+        new_downloads: Callable[[], _H],
+        given: _H | None,
+    ) -> tuple[Pool[_H], Pool[_H]]:
+        """The API's pool (through ``given``, an ``http_client``, if any) and the downloads'."""
+        # The pool's default headers are this client's (see _request); a copy
+        # (with_options) has headers of its own and sends them per request.
+        pool_headers = self._pool_headers = None if given is not None else self._headers
+        self._owner = True
+        return Pool(lambda: new_api(pool_headers or {}), given), Pool(new_downloads, None)
+
+    # -- settings (read-only: a change is a new client, see with_options) ----------
+
+    @property
+    def base_url(self) -> str:
+        """The gateway's base URL every request goes to (read-only)."""
+        return self._base_url
+
+    @property
+    def max_retries(self) -> int:
+        """How often a failed request is tried again by default (``retry.max_retries``)."""
+        return self._retry.max_retries
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """When and how soon a failed request is tried again (read-only)."""
+        return self._retry
+
+    @property
+    def poll_policy(self) -> PollPolicy:
+        """How waits poll by default (read-only)."""
+        return self._poll_policy
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The request timeout of status reads and downloads (read-only)."""
+        return self._timeout
+
+    @property
+    def create_timeout(self) -> httpx.Timeout:
+        """The request timeout of a create (read-only)."""
+        return self._create_timeout
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The headers given to this client, sent with every API request (read-only;
+        the key is not among them)."""
+        return self._user_headers
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called on this client (or on the one it was copied from)."""
+        return self._closed or self._api.closed
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def _copy(
+        self,
+        *,
+        api_key: str | NotGiven,
+        base_url: str | NotGiven,
+        timeout: TimeoutTypes | NotGiven,
+        create_timeout: TimeoutTypes | NotGiven,
+        max_retries: int | NotGiven,
+        retry: RetryPolicy | NotGiven,
+        headers: Mapping[str, str] | NotGiven,
+        poll_policy: PollPolicy | NotGiven,
+        allow_insecure_http: bool | NotGiven,
+    ) -> Self:
+        """A copy with some settings changed, over the same pools (see ``with_options``)."""
+        self._check_open()
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._owner = False
+        copy._configure(
+            api_key=_given(api_key, str(self._api_key)),
+            base_url=_given(base_url, self._base_url),
+            timeout=_given(timeout, self._timeout),
+            create_timeout=_given(create_timeout, self._create_timeout),
+            # A count alone keeps this client's delays; a policy replaces both.
+            max_retries=NOT_GIVEN,
+            retry=retry_of(_given(retry, None), max_retries, base=self._retry),
+            headers={**self._user_headers, **_given(headers, {})},
+            allow_insecure_http=_given(allow_insecure_http, self._allow_insecure_http),
+            poll_policy=_given(poll_policy, self._poll_policy),
+            clock=self._clock,
+        )
+        return copy
+
+    def _check_open(self) -> None:
+        if self._closed or self._api.closed:
+            raise closed_error(self)
+
+    def _pools_to_close(self) -> list[Any]:
+        """Mark this client closed; the httpx clients its close must close (an owner's)."""
+        self._closed = True
+        if not self._owner:
+            return []
+        return [http for pool in (self._downloads, self._api) if (http := pool.take()) is not None]
+
+    def _raw_settings(self) -> dict[str, Any]:
+        """The settings of ``raw``'s httpx client, which sends through the shared pool."""
+        return {
+            "base_url": self._base_url,
+            "headers": self._headers,
+            "timeout": self._timeout,
+            "follow_redirects": False,
+        }
+
+    def _new_raw(self, http: httpx.Client | httpx.AsyncClient) -> _gen.AuthenticatedClient:
+        raw = _gen.AuthenticatedClient(
+            base_url=self._base_url,
+            token=self._auth,
+            prefix="",
+            headers=dict(self._headers),
+            timeout=self._timeout,
+            follow_redirects=False,
+        )
+        if isinstance(http, httpx.Client):
+            raw.set_httpx_client(http)
+        else:
+            raw.set_async_httpx_client(http)
+        return raw
+
+    # -- the calls --------------------------------------------------------------------
+
+    def _options(
+        self,
+        *,
+        default_timeout: httpx.Timeout | None = None,
+        default_retry: RetryPolicy | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call:
+        """This call's options, checked before anything is sent; what is not
+        given is the client's."""
+        self._check_open()
+        extra = check_headers(options["extra_headers"], "extra_headers")
+        timeout, max_retries = options["timeout"], options["max_retries"]
+        if isinstance(timeout, NotGiven):
+            request_timeout = self._timeout if default_timeout is None else default_timeout
+        else:
+            check_timeout(timeout)
+            request_timeout = as_timeout(timeout)
+        if isinstance(max_retries, NotGiven):
+            retry = self._retry if default_retry is None else default_retry
+        else:
+            retry = attrs.evolve(self._retry, max_retries=check_max_retries(max_retries))
+        return Call(
+            headers={**self._headers, **extra} if extra else self._headers,
+            query=check_query(options["extra_query"]),
+            timeout=request_timeout,
+            retry=retry,
+            clock=self._clock,
+        )
+
+    def _request(
+        self,
+        kwargs: dict[str, Any],
+        parse: Callable[[httpx.Response], _T],
+        *,
+        creating: bool = False,
+        job_id: str | None,
+        call: Call,
+    ) -> Request[_T]:
+        """The call ``kwargs`` (from ``_core``) make, with this call's options applied."""
+        # An absolute URL spares httpx a merge with its base URL on every
+        # request (and a client passed in may have another base URL, or none).
+        kwargs["url"] = self._base_url + kwargs["url"]
+        sent = kwargs.get("headers")
+        if sent:
+            kwargs["headers"] = {**sent, **call.headers}
+        elif call.headers is not self._pool_headers:
+            kwargs["headers"] = call.headers
+        # else: the pool's default headers are exactly this call's (the owner's,
+        # with no extra_headers): nothing to merge into the request.
+        if call.query:
+            kwargs["params"] = call.query
+        # The key is ours: an auth set on an http client passed in is never used.
+        kwargs["auth"] = None
+        kwargs["timeout"] = call.timeout
+        return Request(kwargs=kwargs, parse=parse, creating=creating, job_id=job_id, call=call)
+
+    def _attempts(self, request: Request[_T]) -> Attempts[_T]:
+        return Attempts(request, rng=self._rng, api_key=self._api_key)
+
+    def _create_request(
+        self,
+        body: _gen.MusicGenerateRequest,
+        format: AudioFormat | str | None,
+        **options: Unpack[RequestOptions],
+    ) -> Request[MusicJob]:
+        """``create``'s call: ``body`` (from ``build_request``) with its request options."""
+        # A create's timeout is its own (the generation happens inside the
+        # request), never the status reads' shorter one.
+        timeout = options["timeout"]
+        if not isinstance(timeout, NotGiven):
+            check_timeout(timeout)
+            options["timeout"] = create_timeout_of(timeout)
+        call = self._options(default_timeout=self._create_timeout, **options)
+        fmt = format.value if isinstance(format, AudioFormat) else format
+        parse = functools.partial(_parse_created, fmt)
+        return self._request(create_kwargs(body), parse, creating=True, job_id=None, call=call)
+
+    def _get_request(self, job_id: str, **options: Unpack[RequestOptions]) -> Request[MusicJob]:
+        """``get``'s call, with its request options."""
+        check_job_id(job_id)
+        parse = functools.partial(parse_job, job_id=job_id)
+        return self._request(
+            status_kwargs(job_id), parse, job_id=job_id, call=self._options(**options)
+        )
+
+    # -- waiting ----------------------------------------------------------------------
+
+    def _wait_call(
+        self,
+        poll: PollPolicy | None,
+        deadline: float | NotGiven | None,
+        *,
+        clock: Callable[[], float] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[PollPolicy, Call]:
+        """A wait's policy (``poll`` or the client's, with ``deadline``) and the
+        options of its status reads (``options``, see ``_options``): each read
+        is capped by the time left before the deadline, and retried only when
+        ``max_retries`` is given (by default the wait itself tries again, on
+        its schedule)."""
+        policy = self._poll_policy if poll is None else poll
+        if not isinstance(deadline, NotGiven) and deadline != policy.timeout:
+            if deadline is not None:
+                check_timeout(deadline, "deadline")
+            policy = attrs.evolve(policy, timeout=deadline)
+        clock = self._clock if clock is None else clock
+        call = self._options(default_retry=NO_RETRY, **options)
+        if policy.timeout is not None:
+            call = attrs.evolve(call, deadline=clock() + policy.timeout, clock=clock)
+        return policy, call
+
+    def _status_request(
+        self, call: Call, formats: Mapping[str, str | None], job_id: str
+    ) -> Request[tuple[MusicJob, float | None]]:
+        """One status read of a wait, with the server's poll hint."""
+        parse = functools.partial(_parse_status, job_id, formats.get(job_id))
+        return self._request(status_kwargs(job_id), parse, job_id=job_id, call=call)
+
+    def _wait_args(
+        self,
+        job: MusicJob | str,
+        policy: PollPolicy,
+        on_update: OnUpdate | None,
+        *,
+        just_created: bool = False,
+    ) -> dict[str, Any]:
+        """The arguments of the polling drivers, the same for both clients."""
+        return {
+            "job_id": job_id_of(job),
+            "policy": policy,
+            "last_job": job if isinstance(job, MusicJob) else None,
+            "just_created": just_created,
+            "on_update": on_update,
+            "clock": self._clock,
+            "sleep": self._sleep,
+            "rng": self._rng,
+        }
+
+    @contextlib.contextmanager
+    def _scrubbing(self) -> Iterator[None]:
+        """Take the key out of any error a wait raises: a job's error text or an
+        unknown status comes from the server, which may echo what it was sent."""
+        try:
+            yield
+        except AIStatsError as exc:
+            scrub(exc, self._api_key)
+            raise
+
+    def _download_timeout(self, timeout: TimeoutTypes | NotGiven) -> TimeoutTypes:
+        self._check_open()
+        if isinstance(timeout, NotGiven):
+            return self._timeout
+        check_timeout(timeout)
+        return timeout
+
+
+def _given(value: _T | NotGiven, current: _T) -> _T:
+    return current if isinstance(value, NotGiven) else value
+
+
+def formats_of(jobs: Iterable[MusicJob | str]) -> dict[str, str | None]:
+    """The format asked for on create, per job, for the jobs waited on."""
+    return {
+        job.id: job.context.requested_format
+        for job in jobs
+        if isinstance(job, MusicJob) and job.context.requested_format is not None
+    }
+
+
+def checked_jobs(jobs: Iterable[MusicJob | str]) -> list[MusicJob | str]:
+    """``wait_many``'s jobs, each id checked here, before any wait starts."""
+    jobs = list(jobs)
+    for job in jobs:
+        job_id_of(job)
+    return jobs
+
+
+def _parse_created(fmt: str | None, response: httpx.Response) -> MusicJob:
+    job = parse_job(response, requested_format=fmt)
+    log.debug("created music job %s (status %s)", job.id, job.status)
+    return job
+
+
+def _parse_status(
+    job_id: str, fmt: str | None, response: httpx.Response
+) -> tuple[MusicJob, float | None]:
+    return parse_job(response, job_id=job_id, requested_format=fmt), poll_hint(response)
