@@ -20,7 +20,10 @@ import httpx
 from ._core import (
     DEFAULT_MAX_RETRIES,
     RetryPolicy,
+    check_headers,
     check_max_retries,
+    check_query,
+    check_timeout,
     log,
     log_response,
     note_create_failure,
@@ -40,6 +43,8 @@ __all__ = [
     "RequestOptions",
     "TimeoutTypes",
     "as_timeout",
+    "call_of",
+    "request_of",
     "retry_of",
     "status_error_of",
 ]
@@ -183,6 +188,64 @@ class Attempts(Generic[_T]):
             return Done(self._request.parse(response))
         except MalformedResponseError as exc:
             return self.failed(exc)
+
+
+def call_of(
+    given: RequestOptions,
+    *,
+    headers: dict[str, str],
+    timeout: httpx.Timeout,
+    retry: RetryPolicy,
+    base_retry: RetryPolicy,
+    clock: Callable[[], float],
+) -> Call:
+    """A call's options: what the caller ``given`` (checked here, before anything
+    is sent), else ``timeout`` and ``retry``; extra headers go over ``headers``,
+    and a ``max_retries`` given keeps ``base_retry``'s delays."""
+    extra = check_headers(given["extra_headers"], "extra_headers")
+    given_timeout, max_retries = given["timeout"], given["max_retries"]
+    if not isinstance(given_timeout, NotGiven):
+        check_timeout(given_timeout)
+        timeout = as_timeout(given_timeout)
+    if not isinstance(max_retries, NotGiven):
+        retry = attrs.evolve(base_retry, max_retries=check_max_retries(max_retries))
+    return Call(
+        headers={**headers, **extra} if extra else headers,
+        query=check_query(given["extra_query"]),
+        timeout=timeout,
+        retry=retry,
+        clock=clock,
+    )
+
+
+def request_of(
+    kwargs: dict[str, Any],
+    parse: Callable[[httpx.Response], _T],
+    *,
+    base_url: str,
+    pool_headers: Mapping[str, str] | None,
+    creating: bool,
+    job_id: str | None,
+    call: Call,
+) -> Request[_T]:
+    """The call that ``kwargs`` (from ``_core``) make, with ``call``'s options
+    applied; ``pool_headers`` are those the pool sends by default."""
+    # An absolute URL spares httpx a merge with its base URL on every
+    # request (and a client passed in may have another base URL, or none).
+    kwargs["url"] = base_url + kwargs["url"]
+    sent = kwargs.get("headers")
+    if sent:
+        kwargs["headers"] = {**sent, **call.headers}
+    elif call.headers is not pool_headers:
+        kwargs["headers"] = call.headers
+    # else: the pool's default headers are exactly this call's (the owner's,
+    # with no extra_headers): nothing to merge into the request.
+    if call.query:
+        kwargs["params"] = call.query
+    # The key is ours: an auth set on an http client passed in is never used.
+    kwargs["auth"] = None
+    kwargs["timeout"] = call.timeout
+    return Request(kwargs=kwargs, parse=parse, creating=creating, job_id=job_id, call=call)
 
 
 def retry_of(

@@ -31,6 +31,8 @@ from ._attempts import (
     RequestOptions,
     TimeoutTypes,
     as_timeout,
+    call_of,
+    request_of,
     retry_of,
 )
 from ._core import (
@@ -38,8 +40,6 @@ from ._core import (
     _Secret,
     check_headers,
     check_job_id,
-    check_max_retries,
-    check_query,
     check_timeout,
     create_kwargs,
     create_timeout_of,
@@ -262,24 +262,14 @@ class BaseMusicClient:
         **options: Unpack[RequestOptions],
     ) -> Call:
         """This call's options, checked before anything is sent; what is not
-        given is the client's."""
+        given is the client's (or the defaults given here)."""
         self._check_open()
-        extra = check_headers(options["extra_headers"], "extra_headers")
-        timeout, max_retries = options["timeout"], options["max_retries"]
-        if isinstance(timeout, NotGiven):
-            request_timeout = self._timeout if default_timeout is None else default_timeout
-        else:
-            check_timeout(timeout)
-            request_timeout = as_timeout(timeout)
-        if isinstance(max_retries, NotGiven):
-            retry = self._retry if default_retry is None else default_retry
-        else:
-            retry = attrs.evolve(self._retry, max_retries=check_max_retries(max_retries))
-        return Call(
-            headers={**self._headers, **extra} if extra else self._headers,
-            query=check_query(options["extra_query"]),
-            timeout=request_timeout,
-            retry=retry,
+        return call_of(
+            options,
+            headers=self._headers,
+            timeout=self._timeout if default_timeout is None else default_timeout,
+            retry=self._retry if default_retry is None else default_retry,
+            base_retry=self._retry,
             clock=self._clock,
         )
 
@@ -292,23 +282,16 @@ class BaseMusicClient:
         job_id: str | None,
         call: Call,
     ) -> Request[_T]:
-        """The call ``kwargs`` (from ``_core``) make, with this call's options applied."""
-        # An absolute URL spares httpx a merge with its base URL on every
-        # request (and a client passed in may have another base URL, or none).
-        kwargs["url"] = self._base_url + kwargs["url"]
-        sent = kwargs.get("headers")
-        if sent:
-            kwargs["headers"] = {**sent, **call.headers}
-        elif call.headers is not self._pool_headers:
-            kwargs["headers"] = call.headers
-        # else: the pool's default headers are exactly this call's (the owner's,
-        # with no extra_headers): nothing to merge into the request.
-        if call.query:
-            kwargs["params"] = call.query
-        # The key is ours: an auth set on an http client passed in is never used.
-        kwargs["auth"] = None
-        kwargs["timeout"] = call.timeout
-        return Request(kwargs=kwargs, parse=parse, creating=creating, job_id=job_id, call=call)
+        """The call ``kwargs`` (from ``_core``) make, sent by this client."""
+        return request_of(
+            kwargs,
+            parse,
+            base_url=self._base_url,
+            pool_headers=self._pool_headers,
+            creating=creating,
+            job_id=job_id,
+            call=call,
+        )
 
     def _attempts(self, request: Request[_T]) -> Attempts[_T]:
         return Attempts(request, rng=self._rng, api_key=self._api_key)

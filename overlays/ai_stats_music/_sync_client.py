@@ -301,54 +301,35 @@ class MusicClient(BaseMusicClient):
         progress: Progress | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> Path:
-        """Save one audio to ``dest``; return the file's path.
+        """Save one audio to ``dest``; return the file's path (the Downloads guide says more).
 
         ``source`` is a :class:`MusicAudio` (an item of ``job.audio``), a
-        :class:`MusicClip` (its ``audio_base64``, else ``audio_url``, else
-        ``stream_audio_url``) or a URL string (http(s), or a ``data:`` URI).
-        Inline audio is decoded and written with no request; a URL is fetched.
+        :class:`MusicClip` or a URL string (http(s), or a ``data:`` URI); inline
+        audio is decoded and written with no request. ``dest`` is a file path
+        whose directory exists, or a directory (an existing one, or a path
+        ending in a separator) in which the file is named after the clip's
+        title, made safe so that it never lands outside ``dest``, with the
+        extension of the audio's content type. Only a regular file is ever
+        replaced (a FIFO, socket or device is refused: ``FileExistsError``).
 
-        ``dest`` is a directory -- an existing one, or any path ending in a
-        separator (then it must exist) -- in which the file is named after the
-        clip's title (else its id, else the job's id, else its index), made safe
-        as a file name so that it never lands outside ``dest``, with the
-        extension of the audio's content type (the answer's ``Content-Type``,
-        else the URL's, else what inline bytes are, else the requested format;
-        ``.mp3`` when nothing says); or a file path whose directory exists. Only
-        a regular file is ever replaced, atomically (readers see the old file or
-        the new one, never a mix); a FIFO, socket or device there is refused
-        untouched (``FileExistsError``). A symlink stays a symlink: the file
-        lands at its target. A symlink at a name made up in a directory is
-        refused, not followed.
-
-        The audio goes to a temporary file beside the destination, flushed to
-        disk and renamed into place only when whole (for a URL: as long as its
-        ``Content-Length`` says). After any failure, an interrupt included,
-        nothing new is left at ``dest`` and the temporary file is gone. Memory
-        use does not grow with a downloaded file.
-
-        The requests carry neither the API key nor any header given to this
-        client: the audio lives on another origin (a CDN), and goes through a
-        connection pool of its own (or the client's ``download_client``). So
-        downloads take no ``extra_headers`` or ``extra_query`` (those are for
-        the API), and no ``max_retries``: a download is not retried. Redirects
-        are followed to http(s) URLs only, at most 10 of them.
-        ``progress(done_bytes, total_bytes)`` is called when the body starts
-        and after each chunk (``total_bytes`` is ``None`` without a
-        ``Content-Length``). ``timeout`` (default: the client's) bounds each
+        Whole or nothing: the audio goes to a temporary file beside ``dest``,
+        renamed into place only when whole; after any failure, an interrupt
+        included, nothing new is left at ``dest``. Downloads carry neither the
+        API key nor the client's headers (the audio lives on a CDN) and go
+        through a pool of their own (or the client's ``download_client``):
+        no ``extra_headers``, ``extra_query`` or ``max_retries`` here, and a
+        download is not retried. ``progress(done_bytes, total_bytes)`` is
+        called as the body arrives (``total_bytes`` ``None`` without a
+        ``Content-Length``); ``timeout`` (default: the client's) bounds each
         network operation, not the whole download.
 
-        Raises ``ValueError`` for a URL that is not http(s) or ``data:`` (or a
-        clip without audio); ``FileNotFoundError`` / ``NotADirectoryError``
-        naming the missing directory or the file in the way;
-        ``FileExistsError`` / ``IsADirectoryError`` for a destination that is
-        not a regular file; :class:`MalformedResponseError` for inline audio
-        that is not valid base64 or a ``data:`` URI that lies (see
-        ``MusicAudio.data``); :class:`DownloadError` for a length mismatch or a
-        redirect it will not follow; :class:`APIStatusError` subclasses for an
-        error status; :class:`APIConnectionError` / :class:`APITimeoutError`
-        when the network fails; ``OSError`` when the file cannot be written.
-        Messages leave out the URL's query string, which signs a CDN URL.
+        Raises ``ValueError`` for a URL that is not http(s) or ``data:``;
+        ``OSError`` subclasses naming the destination in the way;
+        :class:`MalformedResponseError` for bad inline audio;
+        :class:`DownloadError` for a length mismatch or a redirect it will not
+        follow (to http(s) only, 10 at most); :class:`APIStatusError`,
+        :class:`APIConnectionError` or :class:`APITimeoutError` from the
+        network. Messages leave out the URL's query string, which signs a CDN URL.
         """
         from ._download import download_sync
 
@@ -370,21 +351,14 @@ class MusicClient(BaseMusicClient):
     ) -> list[Path]:
         """Save every audio of ``job`` (``job.audio``, in order) in ``dest_dir``; return the paths.
 
-        ``dest_dir`` must be an existing directory (``FileNotFoundError``
-        otherwise: create it first). Each audio is saved as :meth:`download`
-        saves it into a directory, under a name no other audio of this call
-        gets: equal titles, titles equal in their first 120 bytes, and a title
-        that is another's numbered name become ``Song.mp3``, ``Song (2).mp3``,
-        ``Song (3).mp3``..., the number kept past the length cut, names compared
-        case-insensitively. Names depend only on the job, so calling again
-        saves to the same paths (existing regular files are replaced).
-
-        One audio at a time. When one fails, the call stops and raises that
-        error, unchanged in type (with the job's id as ``job_id``); the files
-        saved before it stay, and a note on the error (``exc.__notes__``) lists
-        them. A job without audio gives ``[]``.
-        ``progress(audio, done_bytes, total_bytes)`` reports each in turn.
-        Request options as :meth:`download`'s.
+        ``dest_dir`` must be an existing directory. Each audio is saved as
+        :meth:`download` saves it into a directory, under a name no other audio
+        of this call gets (``Song.mp3``, ``Song (2).mp3``...); names depend only
+        on the job, so calling again saves to the same paths. One audio at a
+        time; when one fails, that error is raised (with ``job_id``), the files
+        saved before it stay and ``exc.__notes__`` lists them. A job without
+        audio gives ``[]``. ``progress(audio, done_bytes, total_bytes)``
+        reports each in turn; ``timeout`` as :meth:`download`'s.
         """
         from ._download import download_all_sync
 
