@@ -36,6 +36,7 @@ from ._options import (
 )
 from ._polling import OnUpdate, PollPolicy, WaitResult, wait_async, wait_many_async
 from ._pool import AsyncForward, Pool, check_given, new_async_downloads, new_async_pool
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from ._audio import MusicAudio
@@ -75,17 +76,19 @@ class AsyncMusicClient(BaseMusicClient):
         check_given(
             http_client, download_client, httpx.AsyncClient, "MusicClient takes an httpx.Client"
         )
-        self._configure(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            create_timeout=create_timeout,
-            max_retries=max_retries,
-            retry=retry,
-            headers=headers,
-            allow_insecure_http=allow_insecure_http,
-            poll_policy=poll_policy,
-            clock=clock,
+        self._setup(
+            Settings.of(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                create_timeout=create_timeout,
+                max_retries=max_retries,
+                retry=retry,
+                headers=headers,
+                allow_insecure_http=allow_insecure_http,
+                poll_policy=poll_policy,
+                clock=clock,
+            )
         )
         self._api, self._downloads = self._open_pools(
             functools.partial(new_async_pool, limits),
@@ -393,7 +396,7 @@ class AsyncMusicClient(BaseMusicClient):
             policy=policy,
             concurrency=concurrency,
             on_update=on_update,
-            clock=self._clock,
+            clock=self._settings.clock,
             sleep=self._sleep,
             rng=self._rng,
         )
@@ -405,7 +408,7 @@ class AsyncMusicClient(BaseMusicClient):
         async with contextlib.aclosing(results):
             async for result in results:
                 if result.error is not None:
-                    scrub(result.error, self._api_key)
+                    scrub(result.error, self._settings.api_key)
                 yield result
 
     async def aclose(self) -> None:

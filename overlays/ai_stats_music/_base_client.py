@@ -16,7 +16,6 @@ import contextlib
 import functools
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import MappingProxyType
 from typing import Any, Self, TypeVar, Unpack
 
 import attrs
@@ -30,15 +29,11 @@ from ._attempts import (
     Request,
     RequestOptions,
     TimeoutTypes,
-    as_timeout,
     call_of,
     request_of,
-    retry_of,
 )
 from ._core import (
     RetryPolicy,
-    _Secret,
-    check_headers,
     check_job_id,
     check_timeout,
     create_kwargs,
@@ -47,17 +42,16 @@ from ._core import (
     log,
     parse_job,
     poll_hint,
-    resolve_api_key,
-    resolve_base_url,
     scrub,
     status_kwargs,
 )
 from ._errors import AIStatsError
 from ._models import MusicJob
-from ._not_given import NOT_GIVEN, NotGiven
+from ._not_given import NotGiven
 from ._options import AudioFormat
-from ._polling import DEFAULT_POLICY, OnUpdate, PollPolicy
-from ._pool import USER_AGENT, Pool, closed_error
+from ._polling import OnUpdate, PollPolicy
+from ._pool import Pool, closed_error
+from ._settings import SettingChanges, Settings
 
 __all__ = ["BaseMusicClient"]
 
@@ -84,44 +78,13 @@ class BaseMusicClient:
     #: for an http_client passed in: a call whose headers are these sends none.
     _pool_headers: dict[str, str] | None
     _api: Pool[Any]
+    _settings: Settings
+    _rng: random.Random
     _downloads: Pool[Any]
 
-    def _configure(
-        self,
-        *,
-        api_key: str | None,
-        base_url: str | None,
-        timeout: TimeoutTypes,
-        create_timeout: TimeoutTypes,
-        max_retries: int | NotGiven,
-        retry: RetryPolicy | None,
-        headers: Mapping[str, str] | None,
-        allow_insecure_http: bool,
-        poll_policy: PollPolicy | None,
-        clock: Callable[[], float],
-    ) -> None:
-        check_timeout(timeout)
-        check_timeout(create_timeout, "create_timeout")
-        self._retry = retry_of(retry, max_retries)
-        if poll_policy is not None and not isinstance(poll_policy, PollPolicy):
-            raise TypeError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
-        own_headers = check_headers(headers, "headers")
-        self._api_key = resolve_api_key(api_key)
-        self._allow_insecure_http = allow_insecure_http
-        self._base_url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
-        self._poll_policy = DEFAULT_POLICY if poll_policy is None else poll_policy
-        self._clock = clock
-        self._timeout = as_timeout(timeout)
-        self._create_timeout = create_timeout_of(create_timeout)
+    def _setup(self, settings: Settings) -> None:
+        self._settings = settings
         self._rng = random.Random()
-        self._user_headers = MappingProxyType(own_headers)
-        # The whole header value as a _Secret, whose repr is '***'.
-        self._auth = _Secret(f"Bearer {self._api_key}")
-        self._headers: dict[str, str] = {
-            "User-Agent": USER_AGENT,
-            **own_headers,
-            "Authorization": self._auth,
-        }
         self._raw = None
         self._closed = False
 
@@ -134,7 +97,7 @@ class BaseMusicClient:
         """The API's pool (through ``given``, an ``http_client``, if any) and the downloads'."""
         # The pool's default headers are this client's (see _request); a copy
         # (with_options) has headers of its own and sends them per request.
-        pool_headers = self._pool_headers = None if given is not None else self._headers
+        pool_headers = self._pool_headers = None if given is not None else self._settings.headers
         self._owner = True
         return Pool(lambda: new_api(pool_headers or {}), given), Pool(new_downloads, None)
 
@@ -143,38 +106,38 @@ class BaseMusicClient:
     @property
     def base_url(self) -> str:
         """The gateway's base URL every request goes to (read-only)."""
-        return self._base_url
+        return self._settings.base_url
 
     @property
     def max_retries(self) -> int:
         """How often a failed request is tried again by default (``retry.max_retries``)."""
-        return self._retry.max_retries
+        return self._settings.retry.max_retries
 
     @property
     def retry(self) -> RetryPolicy:
         """When and how soon a failed request is tried again (read-only)."""
-        return self._retry
+        return self._settings.retry
 
     @property
     def poll_policy(self) -> PollPolicy:
         """How waits poll by default (read-only)."""
-        return self._poll_policy
+        return self._settings.poll_policy
 
     @property
     def timeout(self) -> httpx.Timeout:
         """The request timeout of status reads and downloads (read-only)."""
-        return self._timeout
+        return self._settings.timeout
 
     @property
     def create_timeout(self) -> httpx.Timeout:
         """The request timeout of a create (read-only)."""
-        return self._create_timeout
+        return self._settings.create_timeout
 
     @property
     def headers(self) -> Mapping[str, str]:
         """The headers given to this client, sent with every API request (read-only;
         the key is not among them)."""
-        return self._user_headers
+        return self._settings.user_headers
 
     @property
     def is_closed(self) -> bool:
@@ -182,39 +145,15 @@ class BaseMusicClient:
         return self._closed or self._api.closed
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r})"
+        return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
 
-    def _copy(
-        self,
-        *,
-        api_key: str | NotGiven,
-        base_url: str | NotGiven,
-        timeout: TimeoutTypes | NotGiven,
-        create_timeout: TimeoutTypes | NotGiven,
-        max_retries: int | NotGiven,
-        retry: RetryPolicy | NotGiven,
-        headers: Mapping[str, str] | NotGiven,
-        poll_policy: PollPolicy | NotGiven,
-        allow_insecure_http: bool | NotGiven,
-    ) -> Self:
+    def _copy(self, **changes: Unpack[SettingChanges]) -> Self:
         """A copy with some settings changed, over the same pools (see ``with_options``)."""
         self._check_open()
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._owner = False
-        copy._configure(
-            api_key=_given(api_key, str(self._api_key)),
-            base_url=_given(base_url, self._base_url),
-            timeout=_given(timeout, self._timeout),
-            create_timeout=_given(create_timeout, self._create_timeout),
-            # A count alone keeps this client's delays; a policy replaces both.
-            max_retries=NOT_GIVEN,
-            retry=retry_of(_given(retry, None), max_retries, base=self._retry),
-            headers={**self._user_headers, **_given(headers, {})},
-            allow_insecure_http=_given(allow_insecure_http, self._allow_insecure_http),
-            poll_policy=_given(poll_policy, self._poll_policy),
-            clock=self._clock,
-        )
+        copy._setup(self._settings.changed(**changes))
         return copy
 
     def _check_open(self) -> None:
@@ -231,19 +170,19 @@ class BaseMusicClient:
     def _raw_settings(self) -> dict[str, Any]:
         """The settings of ``raw``'s httpx client, which sends through the shared pool."""
         return {
-            "base_url": self._base_url,
-            "headers": self._headers,
-            "timeout": self._timeout,
+            "base_url": self._settings.base_url,
+            "headers": self._settings.headers,
+            "timeout": self._settings.timeout,
             "follow_redirects": False,
         }
 
     def _new_raw(self, http: httpx.Client | httpx.AsyncClient) -> _gen.AuthenticatedClient:
         raw = _gen.AuthenticatedClient(
-            base_url=self._base_url,
-            token=self._auth,
+            base_url=self._settings.base_url,
+            token=self._settings.auth,
             prefix="",
-            headers=dict(self._headers),
-            timeout=self._timeout,
+            headers=dict(self._settings.headers),
+            timeout=self._settings.timeout,
             follow_redirects=False,
         )
         if isinstance(http, httpx.Client):
@@ -266,11 +205,11 @@ class BaseMusicClient:
         self._check_open()
         return call_of(
             options,
-            headers=self._headers,
-            timeout=self._timeout if default_timeout is None else default_timeout,
-            retry=self._retry if default_retry is None else default_retry,
-            base_retry=self._retry,
-            clock=self._clock,
+            headers=self._settings.headers,
+            timeout=self._settings.timeout if default_timeout is None else default_timeout,
+            retry=self._settings.retry if default_retry is None else default_retry,
+            base_retry=self._settings.retry,
+            clock=self._settings.clock,
         )
 
     def _request(
@@ -286,7 +225,7 @@ class BaseMusicClient:
         return request_of(
             kwargs,
             parse,
-            base_url=self._base_url,
+            base_url=self._settings.base_url,
             pool_headers=self._pool_headers,
             creating=creating,
             job_id=job_id,
@@ -294,7 +233,7 @@ class BaseMusicClient:
         )
 
     def _attempts(self, request: Request[_T]) -> Attempts[_T]:
-        return Attempts(request, rng=self._rng, api_key=self._api_key)
+        return Attempts(request, rng=self._rng, api_key=self._settings.api_key)
 
     def _create_request(
         self,
@@ -309,7 +248,7 @@ class BaseMusicClient:
         if not isinstance(timeout, NotGiven):
             check_timeout(timeout)
             options["timeout"] = create_timeout_of(timeout)
-        call = self._options(default_timeout=self._create_timeout, **options)
+        call = self._options(default_timeout=self._settings.create_timeout, **options)
         fmt = format.value if isinstance(format, AudioFormat) else format
         parse = functools.partial(_parse_created, fmt)
         return self._request(create_kwargs(body), parse, creating=True, job_id=None, call=call)
@@ -337,12 +276,12 @@ class BaseMusicClient:
         is capped by the time left before the deadline, and retried only when
         ``max_retries`` is given (by default the wait itself tries again, on
         its schedule)."""
-        policy = self._poll_policy if poll is None else poll
+        policy = self._settings.poll_policy if poll is None else poll
         if not isinstance(deadline, NotGiven) and deadline != policy.timeout:
             if deadline is not None:
                 check_timeout(deadline, "deadline")
             policy = attrs.evolve(policy, timeout=deadline)
-        clock = self._clock if clock is None else clock
+        clock = self._settings.clock if clock is None else clock
         call = self._options(default_retry=NO_RETRY, **options)
         if policy.timeout is not None:
             call = attrs.evolve(call, deadline=clock() + policy.timeout, clock=clock)
@@ -370,7 +309,7 @@ class BaseMusicClient:
             "last_job": job if isinstance(job, MusicJob) else None,
             "just_created": just_created,
             "on_update": on_update,
-            "clock": self._clock,
+            "clock": self._settings.clock,
             "sleep": self._sleep,
             "rng": self._rng,
         }
@@ -382,19 +321,15 @@ class BaseMusicClient:
         try:
             yield
         except AIStatsError as exc:
-            scrub(exc, self._api_key)
+            scrub(exc, self._settings.api_key)
             raise
 
     def _download_timeout(self, timeout: TimeoutTypes | NotGiven) -> TimeoutTypes:
         self._check_open()
         if isinstance(timeout, NotGiven):
-            return self._timeout
+            return self._settings.timeout
         check_timeout(timeout)
         return timeout
-
-
-def _given(value: _T | NotGiven, current: _T) -> _T:
-    return current if isinstance(value, NotGiven) else value
 
 
 def formats_of(jobs: Iterable[MusicJob | str]) -> dict[str, str | None]:

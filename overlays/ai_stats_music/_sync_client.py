@@ -37,6 +37,7 @@ from ._options import (
 )
 from ._polling import OnUpdate, PollPolicy, WaitResult, wait_many_sync, wait_sync
 from ._pool import Forward, Pool, check_given, new_sync_downloads, new_sync_pool
+from ._settings import Settings
 
 if TYPE_CHECKING:
     # Downloads come at the end of a job's life: ``_download`` is imported on
@@ -110,17 +111,19 @@ class MusicClient(BaseMusicClient):
         check_given(
             http_client, download_client, httpx.Client, "AsyncMusicClient takes an AsyncClient"
         )
-        self._configure(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            create_timeout=create_timeout,
-            max_retries=max_retries,
-            retry=retry,
-            headers=headers,
-            allow_insecure_http=allow_insecure_http,
-            poll_policy=poll_policy,
-            clock=clock,
+        self._setup(
+            Settings.of(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                create_timeout=create_timeout,
+                max_retries=max_retries,
+                retry=retry,
+                headers=headers,
+                allow_insecure_http=allow_insecure_http,
+                poll_policy=poll_policy,
+                clock=clock,
+            )
         )
         self._api, self._downloads = self._open_pools(
             functools.partial(new_sync_pool, limits),
@@ -532,7 +535,7 @@ class MusicClient(BaseMusicClient):
         with contextlib.closing(results):
             for result in results:
                 if result.error is not None:
-                    scrub(result.error, self._api_key)
+                    scrub(result.error, self._settings.api_key)
                 yield result
 
     # -- lifecycle ---------------------------------------------------------------
