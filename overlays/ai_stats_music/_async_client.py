@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import httpx
 
 from ._attempts import Call, Done, Request, TimeoutTypes, status_error_of
-from ._base_client import BaseMusicClient, checked_jobs, formats_of
+from ._base_client import BaseMusicClient, _formats, checked_jobs
 from ._core import DEFAULT_CREATE_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy, bind_event_loop, scrub
 from ._deadline import budget
 from ._gen import AuthenticatedClient
@@ -299,7 +299,7 @@ class AsyncMusicClient(BaseMusicClient):
             timeout=timeout,
             max_retries=max_retries,
         )
-        fetch = self._poller(call, formats_of([job]))
+        fetch = self._poller(call, _formats([job]))
         with self._scrubbing():
             return await wait_async(fetch, **self._wait_args(job, policy, on_update))
 
@@ -352,7 +352,7 @@ class AsyncMusicClient(BaseMusicClient):
         )
         with self._scrubbing():
             return await wait_async(
-                self._poller(call, formats_of([created])),
+                self._poller(call, _formats([created])),
                 **self._wait_args(created, policy, on_update, just_created=True),
             )
 
@@ -391,7 +391,7 @@ class AsyncMusicClient(BaseMusicClient):
             max_retries=max_retries,
         )
         results = wait_many_async(
-            self._poller(call, formats_of(jobs)),
+            self._poller(call, _formats(jobs)),
             jobs,
             policy=policy,
             concurrency=concurrency,

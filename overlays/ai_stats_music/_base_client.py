@@ -332,7 +332,7 @@ class BaseMusicClient:
         return timeout
 
 
-def formats_of(jobs: Iterable[MusicJob | str]) -> dict[str, str | None]:
+def _formats(jobs: Iterable[MusicJob | str]) -> dict[str, str | None]:
     """The format asked for on create, per job, for the jobs waited on."""
     return {
         job.id: job.context.requested_format

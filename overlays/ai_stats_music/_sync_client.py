@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import httpx
 
 from ._attempts import Call, Done, Request, TimeoutTypes, status_error_of
-from ._base_client import BaseMusicClient, checked_jobs, formats_of
+from ._base_client import BaseMusicClient, _formats, checked_jobs
 from ._core import DEFAULT_CREATE_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy, scrub
 from ._deadline import budget
 from ._gen import AuthenticatedClient
@@ -51,40 +51,32 @@ _T = TypeVar("_T")
 
 
 class MusicClient(BaseMusicClient):
-    """Synchronous client of the music API.
+    """Synchronous client of the music API (the Client guide says more).
 
     ``api_key`` defaults to ``$AI_STATS_API_KEY``, else ``$PHASEO_API_KEY`` (the
     variable of the gateway's own SDK); ``base_url`` to ``$AI_STATS_BASE_URL``,
     else ``$PHASEO_BASE_URL``, else ``https://api.phaseo.app/v1``.
 
-    Names mean one thing everywhere: ``timeout`` is a request timeout,
-    ``deadline`` a wait's overall deadline. ``create_timeout`` is the request
-    timeout of a create (default 180 s for the answer, no bound on waiting for
-    a free connection): the gateway holds the request open while the music is
-    generated, tens of seconds, and gives up itself at about 60 s with a 504
-    that names the request, so the client waits longer than the gateway does.
-    A number bounds connecting, sending and the answer; an ``httpx.Timeout``
-    is used as given. ``timeout`` is the request timeout of each status read
-    and download (default 30 s; 10 s to connect), which the gateway answers at
-    once. A request's timeout bounds the whole request once it is on a
-    connection (sending it and reading all of its answer take at most the
-    ``read`` value), not each read; the wait for a free connection does not
-    count. ``max_retries`` applies to each call (see :class:`RetryPolicy`: job
-    creation is only retried when it provably did not reach the server);
-    ``retry`` gives the whole policy (delays too), and must agree with
-    ``max_retries`` when both are given.
-    ``headers`` go with every API request (never ``Authorization``: the key is
-    ``api_key``; never to the audio origin). Settings are read-only;
+    ``timeout`` is the request timeout of each status read and download
+    (default 30 s; 10 s to connect); ``create_timeout`` a create's (default
+    180 s: the gateway holds a create open while the music is generated and
+    gives up itself at about 60 s). A number bounds connecting, sending and
+    the whole answer; an ``httpx.Timeout`` is used as given; the wait for a
+    free connection does not count. ``deadline``, on the waits, is a wait's
+    overall deadline. ``max_retries`` applies to each call (job creation is
+    only retried when it provably did not reach the server); ``retry`` gives
+    the whole :class:`RetryPolicy`, and must agree with ``max_retries``.
+    ``headers`` go with every API request (never ``Authorization``: the key
+    is ``api_key``; never to the audio origin). Settings are read-only:
     :meth:`with_options` makes a copy with others.
 
-    ``limits`` sizes the connection pool shared by creates and status reads
-    (default 64 connections). Pass ``http_client`` to send through your own
-    ``httpx.Client`` (proxies, TLS, transport, event hooks): this client's key,
-    headers and timeouts still apply to every request, it must have no
-    ``auth``, and it is not closed by :meth:`close`. Downloads never go through
-    it (it may carry credentials of yours): pass ``download_client`` to fetch
-    audio through another one of yours, used without its headers or auth.
-    ``sleep`` and ``clock`` are injectable for tests that run in virtual time.
+    ``limits`` sizes the connection pool (default 64 connections). Pass
+    ``http_client`` to send through your own ``httpx.Client`` (proxies, TLS,
+    transport, event hooks): this client's key, headers and timeouts still
+    apply, it must have no ``auth``, and :meth:`close` leaves it open.
+    Downloads never go through it: ``download_client`` is the one they use
+    (without its headers or auth). ``sleep`` and ``clock`` are injectable
+    for tests that run in virtual time.
     """
 
     _api: Pool[httpx.Client]
@@ -417,7 +409,7 @@ class MusicClient(BaseMusicClient):
             timeout=timeout,
             max_retries=max_retries,
         )
-        fetch = self._poller(call, formats_of([job]))
+        fetch = self._poller(call, _formats([job]))
         with self._scrubbing():
             return wait_sync(fetch, **self._wait_args(job, policy, on_update))
 
@@ -482,7 +474,7 @@ class MusicClient(BaseMusicClient):
         )
         with self._scrubbing():
             return wait_sync(
-                self._poller(call, formats_of([created])),
+                self._poller(call, _formats([created])),
                 **self._wait_args(created, policy, on_update, just_created=True),
             )
 
@@ -520,7 +512,7 @@ class MusicClient(BaseMusicClient):
             clock=time.monotonic,  # the waits run on the real clock here: so do their deadlines
         )
         results = wait_many_sync(
-            self._poller(call, formats_of(jobs)),
+            self._poller(call, _formats(jobs)),
             jobs,
             policy=policy,
             concurrency=concurrency,
