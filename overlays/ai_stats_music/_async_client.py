@@ -178,6 +178,12 @@ class AsyncMusicClient(BaseMusicClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> MusicJob:
         """Start a music generation job (see :meth:`MusicClient.create`)."""
+        call = self._create_call(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
         body = build_request(
             model=model,
             prompt=prompt,
@@ -190,15 +196,7 @@ class AsyncMusicClient(BaseMusicClient):
             debug=debug,
             extra_body=extra_body,
         )
-        request = self._create_request(
-            body,
-            format,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-        return await self._call(request)
+        return await self._call(self._create_request(body, format, call))
 
     async def get(
         self,

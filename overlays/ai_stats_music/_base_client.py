@@ -5,9 +5,9 @@ Everything here is decided once for :class:`MusicClient` and
 (``with_options``), each call's options, the request each method sends and
 how its answer is read, the arguments of the polling drivers. The two clients
 only send, sleep and close, each in its own way (``_sync_client``,
-``_async_client``). Settings live on each client object and are applied to
-every request it sends, so that a copy (or an ``http_client`` passed in) can
-share one connection pool without sharing its settings.
+``_async_client``). Settings (``_settings``) live on each client object and are applied
+to every request it sends, so that a copy (or an ``http_client`` passed in)
+can share one connection pool without sharing its settings.
 """
 
 from __future__ import annotations
@@ -78,9 +78,10 @@ class BaseMusicClient:
     #: for an http_client passed in: a call whose headers are these sends none.
     _pool_headers: dict[str, str] | None
     _api: Pool[Any]
+    _downloads: Pool[Any]
     _settings: Settings
     _rng: random.Random
-    _downloads: Pool[Any]
+    _closed: bool  # whether close was called on this client
 
     def _setup(self, settings: Settings) -> None:
         self._settings = settings
@@ -110,7 +111,8 @@ class BaseMusicClient:
 
     @property
     def max_retries(self) -> int:
-        """How often a failed request is tried again by default (``retry.max_retries``)."""
+        """How often a failed request is tried again by default (read-only;
+        ``retry.max_retries``)."""
         return self._settings.retry.max_retries
 
     @property
@@ -143,6 +145,10 @@ class BaseMusicClient:
     def is_closed(self) -> bool:
         """Whether :meth:`close` was called on this client (or on the one it was copied from)."""
         return self._closed or self._api.closed
+
+    @property
+    def _clock(self) -> Callable[[], float]:
+        return self._settings.clock
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
@@ -235,20 +241,20 @@ class BaseMusicClient:
     def _attempts(self, request: Request[_T]) -> Attempts[_T]:
         return Attempts(request, rng=self._rng, api_key=self._settings.api_key)
 
-    def _create_request(
-        self,
-        body: _gen.MusicGenerateRequest,
-        format: AudioFormat | str | None,
-        **options: Unpack[RequestOptions],
-    ) -> Request[MusicJob]:
-        """``create``'s call: ``body`` (from ``build_request``) with its request options."""
+    def _create_call(self, **options: Unpack[RequestOptions]) -> Call:
+        """A create's options, checked before its body is."""
         # A create's timeout is its own (the generation happens inside the
         # request), never the status reads' shorter one.
         timeout = options["timeout"]
         if not isinstance(timeout, NotGiven):
             check_timeout(timeout)
             options["timeout"] = create_timeout_of(timeout)
-        call = self._options(default_timeout=self._settings.create_timeout, **options)
+        return self._options(default_timeout=self._settings.create_timeout, **options)
+
+    def _create_request(
+        self, body: _gen.MusicGenerateRequest, format: AudioFormat | str | None, call: Call
+    ) -> Request[MusicJob]:
+        """``create``'s call: ``body`` (from ``build_request``) with its options."""
         fmt = format.value if isinstance(format, AudioFormat) else format
         parse = functools.partial(_parse_created, fmt)
         return self._request(create_kwargs(body), parse, creating=True, job_id=None, call=call)
@@ -309,7 +315,7 @@ class BaseMusicClient:
             "last_job": job if isinstance(job, MusicJob) else None,
             "just_created": just_created,
             "on_update": on_update,
-            "clock": self._settings.clock,
+            "clock": self._clock,
             "sleep": self._sleep,
             "rng": self._rng,
         }

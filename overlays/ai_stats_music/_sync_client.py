@@ -237,6 +237,12 @@ class MusicClient(BaseMusicClient):
         (:class:`InsufficientFundsError`) made no job. The answer's
         ``X-Request-Id`` is ``job.context.request_id``.
         """
+        call = self._create_call(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
         body = build_request(
             model=model,
             prompt=prompt,
@@ -249,15 +255,7 @@ class MusicClient(BaseMusicClient):
             debug=debug,
             extra_body=extra_body,
         )
-        request = self._create_request(
-            body,
-            format,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-        return self._call(request)
+        return self._call(self._create_request(body, format, call))
 
     def get(
         self,
