@@ -394,7 +394,7 @@ class AsyncMusicClient(BaseMusicClient):
             policy=policy,
             concurrency=concurrency,
             on_update=on_update,
-            clock=self._settings.clock,
+            clock=self._clock,
             sleep=self._sleep,
             rng=self._rng,
         )
