@@ -23,7 +23,7 @@ from typing import Any, Final
 import httpx
 
 from ai_stats_music import AsyncMusicClient
-from ai_stats_music._client import DEFAULT_LIMITS
+from ai_stats_music._pool import DEFAULT_LIMITS
 
 from ._proc import run_python, server_process, status_kib
 

@@ -11,7 +11,7 @@ One line per public object, by its full public path, sorted, so that a diff
 names what changed without context: ``module``, ``class`` (bases and
 decorators), ``def`` / ``async def`` (full signature), ``property`` and
 ``attr`` (type and value; a model's fields are its attributes). Names
-re-exported from private modules (``ai_stats_music._client.MusicClient``) are
+re-exported from private modules (``ai_stats_music._sync_client.MusicClient``) are
 listed where users import them (``ai_stats_music.MusicClient``); a re-export of
 another public name is an ``alias`` line. Docstrings are left out: a changed
 description in the spec is not a change of surface.

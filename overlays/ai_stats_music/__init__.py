@@ -6,15 +6,10 @@ The generated low-level client is ``ai_stats_gateway`` (see ``MusicClient.raw``)
 
 from typing import TYPE_CHECKING
 
+from ._async_client import AsyncMusicClient
+from ._attempts import TimeoutTypes
 from ._audio import MusicAudio
-from ._client import (
-    NOT_GIVEN,
-    AsyncMusicClient,
-    BaseMusicClient,
-    MusicClient,
-    NotGiven,
-    TimeoutTypes,
-)
+from ._base_client import BaseMusicClient
 from ._core import RetryPolicy
 from ._errors import (
     AIStatsError,
@@ -44,6 +39,7 @@ from ._models import (
     MusicJobError,
     MusicUsage,
 )
+from ._not_given import NOT_GIVEN, NotGiven
 from ._options import (
     AudioFormat,
     CreateParams,
@@ -57,6 +53,7 @@ from ._options import (
     check_suno_rules,
 )
 from ._polling import OnUpdate, PollPolicy, WaitResult
+from ._sync_client import MusicClient
 from ._version import __version__
 
 if TYPE_CHECKING:

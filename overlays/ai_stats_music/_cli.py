@@ -33,11 +33,11 @@ from ._cli_steps import (
     see_through,
     summary,
 )
-from ._client import MusicClient
 from ._core import API_KEY_ENV, API_KEY_ENVS, env_api_key
 from ._errors import AIStatsError, MusicJobFailed
 from ._models import MusicJob
 from ._polling import PollPolicy
+from ._sync_client import MusicClient
 
 __all__ = ["Exit", "main"]
 

@@ -26,8 +26,8 @@ from ._models import MusicJob
 from ._options import build_request
 
 if TYPE_CHECKING:
-    from ._client import MusicClient
     from ._polling import PollPolicy
+    from ._sync_client import MusicClient
 
 __all__ = [
     "FAILED_POLLS_WARNING",

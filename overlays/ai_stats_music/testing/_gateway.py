@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Final, Literal, Self
 
 from starlette.types import ASGIApp
 
-from .._client import NOT_GIVEN
+from .._not_given import NOT_GIVEN
 from ._api_routes import check_prefixes
 from ._clock import Clock
 from ._fault_book import Target

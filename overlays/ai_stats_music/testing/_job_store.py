@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from .._client import NOT_GIVEN
+from .._not_given import NOT_GIVEN
 from ._clock import Clock
 from ._jobs import FakeJob, SyncRoute, queued_job, sync_job
 from ._scripts import JobScript
