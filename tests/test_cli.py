@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import pytest
 import yaml
+from _support import ELEVEN, ROOT, SUNO
 
 from ai_stats_music import APIConnectionError, MusicClient, MusicJob, MusicJobTimeout
 from ai_stats_music._cli import FAILED_POLLS_WARNING, _warning_on_failed_polls, build_parser
@@ -35,10 +36,6 @@ from ai_stats_music._polling import PollPolicy, wait_sync
 from ai_stats_music.cli import main
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
-ROOT = Path(__file__).resolve().parent.parent
-
-SUNO = "suno/v4.5plus"  # queued in this suite's fake gateway (conftest): the 2025 flow
-SYNC = "eleven-labs/music"  # the default model: answers the create completed, audio inline
 #: A key that must never appear in any output.
 KNOWN_KEY = "sk-live-DO-NOT-PRINT-5f3a9c"
 
@@ -224,8 +221,8 @@ def test_the_default_model_is_active_and_its_audio_is_saved_at_once(
     assert result.returncode == 0, result.stderr
     data = json_out(result)
     assert data["job"]["status"] == "completed"
-    assert data["job"]["model"] == SYNC
-    assert fake_gateway.job(data["job"]["id"]).request["model"] == SYNC
+    assert data["job"]["model"] == ELEVEN
+    assert fake_gateway.job(data["job"]["id"]).request["model"] == ELEVEN
     [entry] = data["files"]
     saved = Path(entry["path"])
     assert saved.parent == tmp_path
@@ -267,7 +264,7 @@ def test_help_and_defaults_name_no_suno_model(run: Run) -> None:
     for args in (["--help"], ["generate", "--help"], ["demo", "--help"]):
         shown = run(*args)
         assert shown.returncode == 0
-        assert SYNC in shown.stdout or args == ["demo", "--help"]
+        assert ELEVEN in shown.stdout or args == ["demo", "--help"]
     generate = run("generate", "--help").stdout
     assert "default: eleven-labs/music" in " ".join(generate.split())
     assert "suno" not in generate.lower()
@@ -279,7 +276,7 @@ def test_help_and_defaults_name_no_suno_model(run: Run) -> None:
     [fmt] = [a for a in sub.choices["generate"]._actions if a.dest == "format"]
     assert sorted(fmt.choices) == sorted(formats["enum"])
     [model] = [a for a in sub.choices["generate"]._actions if a.dest == "model"]
-    assert model.default == SYNC
+    assert model.default == ELEVEN
 
 
 def test_generate_wait_downloads_the_clips(fake_gateway: FakeGateway, tmp_path: Path) -> None:
@@ -484,7 +481,7 @@ def test_download_saves_the_inline_audio_of_a_synchronous_job(
     fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
     with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-        job = c.create(model=SYNC, prompt="x")
+        job = c.create(model=ELEVEN, prompt="x")
     # The stored copy repeats the audio at the top level and in output[0]: one file.
     result = cli("download", job.id, "--out", str(tmp_path), "--json", gw=fake_gateway)
     assert result.returncode == 0, result.stderr
@@ -803,7 +800,7 @@ def test_the_live_line_never_shows_the_key(
     from ai_stats_music.testing import Fault
 
     with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-        job_id = c.create(model="suno/v4.5plus", prompt="x").id
+        job_id = c.create(model=SUNO, prompt="x").id
     fake_gateway.inject(Fault.unknown_status(f"echo {fake_gateway.api_key}"), on="status", times=3)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)

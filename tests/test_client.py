@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _support import SleepRecorder
+from _support import SUNO, SleepRecorder
 
 from ai_stats_music import (
     AIStatsError,
@@ -31,8 +31,6 @@ from ai_stats_music import (
     SunoOptions,
 )
 from ai_stats_music.testing import FakeGateway, Fault
-
-SUNO = "suno/v4.5plus"
 
 
 def _creates(gw: FakeGateway) -> int:

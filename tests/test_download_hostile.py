@@ -28,6 +28,7 @@ from typing import Final
 
 import httpx
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -43,7 +44,6 @@ from ai_stats_music import (
 from ai_stats_music._download import download_async, download_sync
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
-SUNO: Final = "suno/v4.5plus"
 WAV: Final = b"RIFF" + b"\0" * 60
 
 

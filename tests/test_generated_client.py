@@ -29,12 +29,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
 import pytest
+from _support import ROOT
 
 from ai_stats_gateway import AuthenticatedClient, Client, errors
 from ai_stats_gateway.api.gateway import (
@@ -67,9 +67,7 @@ API_KEY = "sk-test-0123456789"
 # Loading the CA bundle is most of the cost of a new httpx client: build one
 # context (verification on, though only plain http is used here) and share it.
 SSL_CONTEXT = ssl.create_default_context()
-GENERATED_SPEC = (
-    Path(__file__).resolve().parent.parent / "generated" / "ai_stats_gateway" / "openapi.json"
-)
+GENERATED_SPEC = ROOT / "generated" / "ai_stats_gateway" / "openapi.json"
 
 # -- the operations, typed: mypy checks that each module (the alias too) fits ---
 

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from _support import SUNO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +38,6 @@ from ai_stats_music import (
 from ai_stats_music._download import filename_for
 from ai_stats_music.testing import Clip, FakeGateway, VirtualClock
 
-SUNO: Final = "suno/v4.5plus"
 PREFIX: Final = "/v1/music/generate/"
 #: Refused before any request: no URL carries them as one segment.
 REFUSED: Final = ["", ".", "..", "\ud800", "task_\udfff", "x" * 8_193, "\u00e9" * 1_366]

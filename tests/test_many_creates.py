@@ -24,11 +24,11 @@ from typing import Any, Final
 
 import httpx
 import pytest
+from _support import ELEVEN
 
 from ai_stats_music import APITimeoutError, AsyncMusicClient, MusicClient, MusicJob
 
 KEY: Final = "sk-many-creates"
-MODEL: Final = "eleven-labs/music"
 #: The status reads' timeout in these tests: a pool wait of 0.2 s at most. A
 #: create waits far longer than that for a connection, and must not fail.
 READS: Final = httpx.Timeout(5.0, pool=0.2)
@@ -81,7 +81,7 @@ class HoldingServer:
                         "id": f"req_{next(self._ids)}",
                         "object": "music",
                         "status": "completed",
-                        "model": MODEL,
+                        "model": ELEVEN,
                         "provider": "elevenlabs",
                         "audio_base64": "AQIDBA==",
                     }
@@ -157,7 +157,7 @@ async def test_300_concurrent_async_creates_through_8_connections_all_succeed() 
         AsyncMusicClient(**_settings(server, 8)) as client,
     ):
         jobs = await asyncio.gather(
-            *(client.create(model=MODEL, prompt=f"song {i}") for i in range(300))
+            *(client.create(model=ELEVEN, prompt=f"song {i}") for i in range(300))
         )
     _check_all_made(jobs, server, 300, 8)
 
@@ -168,7 +168,7 @@ async def test_the_same_through_create_and_wait() -> None:
         AsyncMusicClient(**_settings(server, 4)) as client,
     ):
         jobs = await asyncio.gather(
-            *(client.create_and_wait(model=MODEL, prompt=f"song {i}") for i in range(100))
+            *(client.create_and_wait(model=ELEVEN, prompt=f"song {i}") for i in range(100))
         )
     _check_all_made(jobs, server, 100, 4)
 
@@ -179,7 +179,7 @@ def test_threads_on_one_sync_client_all_succeed() -> None:
         MusicClient(**_settings(server, 4)) as client,
         ThreadPoolExecutor(32) as pool,
     ):
-        jobs = list(pool.map(lambda i: client.create(model=MODEL, prompt=f"song {i}"), range(120)))
+        jobs = list(pool.map(lambda i: client.create(model=ELEVEN, prompt=f"song {i}"), range(120)))
     _check_all_made(jobs, server, 120, 4)
 
 
@@ -196,7 +196,7 @@ async def test_a_pool_timeout_the_caller_asked_for_is_never_a_job_that_may_exist
         ) as client,
     ):
         outcomes = await asyncio.gather(
-            *(client.create(model=MODEL, prompt=f"song {i}") for i in range(6)),
+            *(client.create(model=ELEVEN, prompt=f"song {i}") for i in range(6)),
             return_exceptions=True,
         )
     jobs = [o for o in outcomes if isinstance(o, MusicJob)]
@@ -218,5 +218,5 @@ async def test_the_pool_size_is_the_clients_limits(limit: int) -> None:
             api_key=KEY, base_url=server.base_url, limits=httpx.Limits(max_connections=limit)
         ) as client,
     ):
-        await asyncio.gather(*(client.create(model=MODEL, prompt=str(i)) for i in range(12)))
+        await asyncio.gather(*(client.create(model=ELEVEN, prompt=str(i)) for i in range(12)))
     assert server.most_open == limit

@@ -19,6 +19,7 @@ from typing import Final
 
 import attrs
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -33,7 +34,6 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import FakeGateway, Fault, VirtualClock
 
-SUNO: Final = "suno/v4.5plus"
 #: The client's read timeout here (a create's own, ``create_timeout``, and the
 #: status reads' of ``create_and_wait``): long enough for loopback, short for a stall.
 READ_TIMEOUT: Final = 0.3

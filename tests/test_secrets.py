@@ -31,6 +31,7 @@ from typing import Any, Final
 import attrs
 import httpx
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -43,7 +44,6 @@ from ai_stats_music import (
 from ai_stats_music.cli import main
 from ai_stats_music.testing import Clip, FakeGateway, Fault, VirtualClock
 
-SUNO: Final = "suno/v4.5plus"
 KEY: Final = "sk-sec-7Hq2Zr9WkX4mN8vB3cJ6tY1pL5sD0fGa"
 #: What is looked for: the key's first 8 characters (a cut key leaks a prefix).
 PIECE: Final = KEY[:8]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
+from _support import ELEVEN, EXAMPLES
 
 from ai_stats_music import (
     AIStatsError,
@@ -31,10 +31,8 @@ from ai_stats_music import (
 from ai_stats_music._core import DEFAULT_CREATE_READ_TIMEOUT
 from ai_stats_music.testing import VirtualClock
 
-EXAMPLES: Final = Path(__file__).parent / "data" / "examples"
 BASE: Final = "http://127.0.0.1:9/v1"  # never reached: the transport answers
 KEY: Final = "sk-sync-providers-0123456789"
-MODEL: Final = "eleven-labs/music"
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -100,7 +98,7 @@ COMPLETED: Final = {
 def test_a_create_answered_completed_needs_no_status_request(name: str) -> None:
     gw = Gateway(create=(200, COMPLETED[name], {}))  # a status read would be a 404
     with sync_client(gw) as client:
-        job = client.create_and_wait(model=MODEL, prompt="x")
+        job = client.create_and_wait(model=ELEVEN, prompt="x")
     assert job.is_completed
     assert job.to_dict() == COMPLETED[name]
     assert (gw.count("POST"), gw.count("GET")) == (1, 0)
@@ -110,7 +108,7 @@ def test_a_create_answered_completed_needs_no_status_request(name: str) -> None:
 async def test_the_async_client_needs_none_either(name: str) -> None:
     gw = Gateway(create=(200, COMPLETED[name], {}))
     async with async_client(gw) as client:
-        job = await client.create_and_wait(model=MODEL, prompt="x")
+        job = await client.create_and_wait(model=ELEVEN, prompt="x")
     assert job.is_completed
     assert (gw.count("POST"), gw.count("GET")) == (1, 0)
 
@@ -125,7 +123,7 @@ def _failed() -> dict[str, Any]:
 def test_a_create_answered_failed_raises_music_job_failed_with_the_job() -> None:
     gw = Gateway(create=(200, _failed(), {}))
     with sync_client(gw) as client, pytest.raises(MusicJobFailed) as info:
-        client.create_and_wait(model=MODEL, prompt="x")
+        client.create_and_wait(model=ELEVEN, prompt="x")
     assert info.value.job_id == "req_01JY6MUSIC123"
     assert info.value.job.is_failed
     assert info.value.job.to_dict() == _failed()  # the provider's payload is kept
@@ -136,7 +134,7 @@ async def test_async_a_create_answered_failed_raises_too() -> None:
     gw = Gateway(create=(200, _failed(), {}))
     async with async_client(gw) as client:
         with pytest.raises(MusicJobFailed) as info:
-            await client.create_and_wait(model=MODEL, prompt="x")
+            await client.create_and_wait(model=ELEVEN, prompt="x")
     assert info.value.job.is_failed
     assert gw.count("GET") == 0
 
@@ -144,7 +142,7 @@ async def test_async_a_create_answered_failed_raises_too() -> None:
 def test_create_returns_a_failed_answer_rather_than_raising_it() -> None:
     gw = Gateway(create=(200, _failed(), {}))
     with sync_client(gw) as client:
-        job = client.create(model=MODEL, prompt="x")
+        job = client.create(model=ELEVEN, prompt="x")
     assert job.is_failed
 
 
@@ -229,7 +227,7 @@ def _disabled() -> Answer:
 def test_a_501_create_is_sent_once_and_made_no_job() -> None:
     gw = Gateway(create=_disabled())
     with sync_client(gw, max_retries=5) as client, pytest.raises(FeatureDisabledError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert not info.value.job_may_exist
     assert "may exist" not in str(info.value)
     assert "music endpoints are temporarily disabled." in str(info.value)
@@ -240,7 +238,7 @@ async def test_async_a_501_create_is_sent_once_and_made_no_job() -> None:
     gw = Gateway(create=_disabled())
     async with async_client(gw, max_retries=5) as client:
         with pytest.raises(FeatureDisabledError) as info:
-            await client.create_and_wait(model=MODEL, prompt="x")
+            await client.create_and_wait(model=ELEVEN, prompt="x")
     assert not info.value.job_may_exist
     assert gw.count("POST") == 1
 
@@ -313,7 +311,7 @@ def test_a_402_create_raises_insufficient_funds_and_made_no_job() -> None:
     body = {"error": "insufficient_funds", "reason": "balance below minimum", "min_usd": 1.5}
     gw = Gateway(create=(402, body, {}))
     with sync_client(gw) as client, pytest.raises(InsufficientFundsError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert info.value.min_usd == 1.5
     assert not info.value.job_may_exist
     assert gw.count("POST") == 1
@@ -323,7 +321,7 @@ def test_the_key_echoed_in_an_error_body_is_scrubbed() -> None:
     body = {"error": "unauthorised", "message": f"bad key {KEY}", "request_id": KEY}
     gw = Gateway(create=(502, body, {}))
     with sync_client(gw) as client, pytest.raises(ServerError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert KEY not in str(info.value)
     assert KEY[:12] not in str(info.value)
 
@@ -341,7 +339,7 @@ def test_a_create_waits_for_generation_and_a_status_read_does_not() -> None:
         status=(200, COMPLETED["suno-completed"], {}),
     )
     with sync_client(gw) as client:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
         client.get("task_123")
     sent = _timeouts_sent(gw)
     assert sent["POST"] == {
@@ -376,10 +374,10 @@ def test_the_create_timeout_is_set_on_the_client_or_per_call(
     created: Answer = (200, COMPLETED["minimax"], {})
     on_client, per_call = Gateway(create=created), Gateway(create=created)
     with sync_client(on_client, create_timeout=given, timeout=3) as client:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     with sync_client(per_call, timeout=3) as client:
-        client.create(model=MODEL, prompt="x", timeout=given)
-        client.create_and_wait(model=MODEL, prompt="x", create_timeout=given)
+        client.create(model=ELEVEN, prompt="x", timeout=given)
+        client.create_and_wait(model=ELEVEN, prompt="x", create_timeout=given)
     assert [r.extensions["timeout"] for r in on_client.requests + per_call.requests] == [
         expected
     ] * 3
@@ -388,8 +386,8 @@ def test_the_create_timeout_is_set_on_the_client_or_per_call(
 async def test_async_create_timeouts_match_sync() -> None:
     gw = Gateway(create=(200, COMPLETED["minimax"], {}))
     async with async_client(gw, create_timeout=45) as client:
-        await client.create(model=MODEL, prompt="x")
-        await client.create_and_wait(model=MODEL, prompt="x", create_timeout=20)
+        await client.create(model=ELEVEN, prompt="x")
+        await client.create_and_wait(model=ELEVEN, prompt="x", create_timeout=20)
     assert [r.extensions["timeout"]["read"] for r in gw.requests] == [45.0, 20.0]
     assert {r.extensions["timeout"]["pool"] for r in gw.requests} == {None}
 
@@ -402,7 +400,7 @@ def test_a_bad_create_timeout_is_refused_clearly() -> None:
             MusicClient(api_key=KEY, base_url=BASE, create_timeout=bad)
     gw = Gateway(create=(200, COMPLETED["minimax"], {}))
     with sync_client(gw) as client, pytest.raises(ValueError, match="timeout"):
-        client.create(model=MODEL, prompt="x", timeout=-1)
+        client.create(model=ELEVEN, prompt="x", timeout=-1)
     assert gw.requests == []  # refused before anything was sent
 
 
@@ -413,10 +411,10 @@ def _read_timeout(request: httpx.Request | None = None) -> httpx.ReadTimeout:
 async def _create_and_wait(client: MusicClient | AsyncMusicClient) -> None:
     if isinstance(client, MusicClient):
         with client:
-            client.create_and_wait(model=MODEL, prompt="x")
+            client.create_and_wait(model=ELEVEN, prompt="x")
     else:
         async with client:
-            await client.create_and_wait(model=MODEL, prompt="x")
+            await client.create_and_wait(model=ELEVEN, prompt="x")
 
 
 @pytest.mark.parametrize("make", [sync_client, async_client], ids=["sync", "async"])
@@ -441,7 +439,7 @@ async def test_a_create_that_times_out_says_a_paid_job_may_exist_with_no_id(
 def test_waiting_for_a_connection_is_never_a_job_that_may_exist() -> None:
     gw = Gateway(create=httpx.PoolTimeout("no connection free"))
     with sync_client(gw, max_retries=2) as client, pytest.raises(APITimeoutError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert not info.value.job_may_exist
     assert not info.value.may_have_reached_server
     assert "was not sent" in str(info.value)
@@ -466,7 +464,7 @@ def test_the_key_and_base_url_come_from_the_phaseo_variables(clean_env: pytest.M
     http = httpx.Client(transport=httpx.MockTransport(gw))
     with MusicClient(http_client=http) as client:
         assert client.base_url == "http://127.0.0.1:7/v1"
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert gw.requests[0].headers["authorization"] == "Bearer sk-phaseo"
     assert str(gw.requests[0].url) == "http://127.0.0.1:7/v1/music/generate"
 
@@ -480,7 +478,7 @@ async def test_the_ai_stats_variables_come_first(clean_env: pytest.MonkeyPatch) 
     http = httpx.AsyncClient(transport=httpx.MockTransport(gw))
     async with AsyncMusicClient(http_client=http) as client:
         assert client.base_url == "http://127.0.0.1:5/v1"
-        await client.create(model=MODEL, prompt="x")
+        await client.create(model=ELEVEN, prompt="x")
     await http.aclose()
     assert gw.requests[0].headers["authorization"] == "Bearer sk-ai-stats"
 
@@ -492,7 +490,7 @@ def test_a_blank_ai_stats_key_falls_back_to_the_phaseo_one(clean_env: pytest.Mon
     with MusicClient(
         base_url=BASE, http_client=httpx.Client(transport=httpx.MockTransport(gw))
     ) as c:
-        c.create(model=MODEL, prompt="x")
+        c.create(model=ELEVEN, prompt="x")
     assert gw.requests[0].headers["authorization"] == "Bearer sk-phaseo"
 
 

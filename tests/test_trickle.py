@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import httpx
 import pytest
+from _support import ELEVEN
 
 from ai_stats_music import (
     APITimeoutError,
@@ -29,14 +30,13 @@ from ai_stats_music import (
 )
 
 KEY: Final = "sk-trickle-test-key"
-MODEL: Final = "eleven-labs/music"
 TRICKLE_GAP: Final = 0.05  # seconds between two bytes of a trickled answer
 TIMEOUT: Final = 0.5  # the request timeout under test: 10 gaps
 
 
 def _answer(job_id: str, status: str) -> bytes:
     body = json.dumps(
-        {"id": job_id, "object": "music", "status": status, "model": MODEL, "provider": "x"}
+        {"id": job_id, "object": "music", "status": status, "model": ELEVEN, "provider": "x"}
     ).encode()
     return (
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
@@ -171,7 +171,9 @@ def test_sync_trickled_create_times_out_saying_a_job_may_exist(
         MusicClient(api_key=KEY, base_url=base_url) as client,
         pytest.raises(APITimeoutError) as caught,
     ):
-        client.create(model=MODEL, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"})
+        client.create(
+            model=ELEVEN, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
+        )
     assert caught.value.job_may_exist
     assert srv.received == ["trickle"]  # a create that may have reached the server: not retried
     _cut_off(srv)
@@ -184,7 +186,7 @@ async def test_async_trickled_create_times_out_saying_a_job_may_exist(
     async with AsyncMusicClient(api_key=KEY, base_url=base_url) as client:
         with pytest.raises(APITimeoutError) as caught:
             await client.create(
-                model=MODEL, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
+                model=ELEVEN, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
             )
     assert caught.value.job_may_exist
     _cut_off(srv)
@@ -216,14 +218,14 @@ def test_sync_pool_wait_does_not_count(server: tuple[Server, str]) -> None:
 
         def hold() -> None:
             first["job"] = client.create(
-                model=MODEL, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
+                model=ELEVEN, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
             )
 
         holder = threading.Thread(target=hold)
         holder.start()
         assert srv.received_one.wait(10)  # the first create has the connection
         second = client.create(
-            model=MODEL,
+            model=ELEVEN,
             prompt="p",
             timeout=SECOND_TIMEOUT,
             extra_headers={"x-test": f"hold={QUICK}"},
@@ -240,13 +242,13 @@ async def test_async_pool_wait_does_not_count(server: tuple[Server, str]) -> Non
     async with AsyncMusicClient(api_key=KEY, base_url=base_url, limits=one) as client:
         holder = asyncio.ensure_future(
             client.create(
-                model=MODEL, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
+                model=ELEVEN, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
             )
         )
         # the first create has the connection (the server runs in another thread)
         assert await asyncio.to_thread(srv.received_one.wait, 10)
         second = await client.create(
-            model=MODEL,
+            model=ELEVEN,
             prompt="p",
             timeout=SECOND_TIMEOUT,
             extra_headers={"x-test": f"hold={QUICK}"},
