@@ -563,18 +563,29 @@ def test_enums_hold_exactly_the_upstream_values() -> None:
 # -- every operation, every variant ----------------------------------------------
 
 
+def _check_generated(
+    gateway: Gateway,
+    path: str,
+    body: dict[str, Any],
+    parsed: MusicGenerateResponse | None,
+    detailed: Response[MusicGenerateResponse],
+) -> None:
+    """Both calls (plain and detailed) sent ``body`` and read the created job."""
+    assert len(gateway.seen) == 2
+    for request in gateway.seen:
+        assert_authenticated_json_post(request, path)
+        assert request.json() == body
+    assert_created(parsed)
+    assert detailed.status_code == HTTPStatus.OK
+
+
 @pytest.mark.parametrize("path", list(GENERATE))
 def test_generate_sync_and_sync_detailed(gateway: Gateway, path: str) -> None:
     operation = GENERATE[path]
     with make_client(gateway) as client:
         parsed = operation.sync(client=client, body=SUNO_REQUEST)
         detailed = operation.sync_detailed(client=client, body=SUNO_REQUEST)
-    assert len(gateway.seen) == 2
-    for request in gateway.seen:
-        assert_authenticated_json_post(request, path)
-        assert request.json() == SUNO_BODY
-    assert_created(parsed)
-    assert detailed.status_code == HTTPStatus.OK
+    _check_generated(gateway, path, SUNO_BODY, parsed, detailed)
     assert json.loads(detailed.content) == CREATED
     assert detailed.headers["content-type"] == "application/json"
     assert_created(detailed.parsed)
@@ -586,12 +597,7 @@ async def test_generate_asyncio_and_asyncio_detailed(gateway: Gateway, path: str
     async with make_client(gateway) as client:
         parsed = await operation.asyncio(client=client, body=ELEVENLABS_REQUEST)
         detailed = await operation.asyncio_detailed(client=client, body=ELEVENLABS_REQUEST)
-    assert len(gateway.seen) == 2
-    for request in gateway.seen:
-        assert_authenticated_json_post(request, path)
-        assert request.json() == ELEVENLABS_BODY
-    assert_created(parsed)
-    assert detailed.status_code == HTTPStatus.OK
+    _check_generated(gateway, path, ELEVENLABS_BODY, parsed, detailed)
     assert_created(detailed.parsed)
 
 

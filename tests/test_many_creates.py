@@ -151,26 +151,19 @@ def _check_all_made(jobs: list[MusicJob], server: HoldingServer, n: int, connect
     assert server.most_open <= connections  # they queued in the pool, well past its 0.2 s
 
 
-async def test_300_concurrent_async_creates_through_8_connections_all_succeed() -> None:
+@pytest.mark.parametrize(
+    ("call", "n", "connections"), [("create", 300, 8), ("create_and_wait", 100, 4)]
+)
+async def test_many_concurrent_async_calls_through_a_few_connections_all_succeed(
+    call: str, n: int, connections: int
+) -> None:
     async with (
         serving(hold=0.05) as server,
-        AsyncMusicClient(**_settings(server, 8)) as client,
+        AsyncMusicClient(**_settings(server, connections)) as client,
     ):
-        jobs = await asyncio.gather(
-            *(client.create(model=ELEVEN, prompt=f"song {i}") for i in range(300))
-        )
-    _check_all_made(jobs, server, 300, 8)
-
-
-async def test_the_same_through_create_and_wait() -> None:
-    async with (
-        serving(hold=0.05) as server,
-        AsyncMusicClient(**_settings(server, 4)) as client,
-    ):
-        jobs = await asyncio.gather(
-            *(client.create_and_wait(model=ELEVEN, prompt=f"song {i}") for i in range(100))
-        )
-    _check_all_made(jobs, server, 100, 4)
+        method = getattr(client, call)
+        jobs = await asyncio.gather(*(method(model=ELEVEN, prompt=f"song {i}") for i in range(n)))
+    _check_all_made(jobs, server, n, connections)
 
 
 def test_threads_on_one_sync_client_all_succeed() -> None:

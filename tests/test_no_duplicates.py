@@ -71,31 +71,28 @@ def _check_may_exist(error: AIStatsError, expected: type[AIStatsError]) -> None:
 
 
 @pytest.mark.parametrize(("fault", "expected"), AFTER_THE_BODY, ids=_IDS)
-def test_a_create_that_may_have_been_processed_is_sent_once_and_says_so(
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_create_that_may_have_been_processed_is_sent_once_and_says_so(
     fake_gateway: FakeGateway,
     make_client: Callable[..., MusicClient],
-    fault: Fault,
-    expected: type[AIStatsError],
-) -> None:
-    fake_gateway.inject(fault, on="create")
-    with pytest.raises(AIStatsError) as info:
-        make_client(create_timeout=READ_TIMEOUT).create(model=SUNO, prompt="paid work")
-    _check_may_exist(info.value, expected)
-    assert _creates(fake_gateway) == 1
-    assert fake_gateway.jobs_created == 1
-
-
-@pytest.mark.parametrize(("fault", "expected"), AFTER_THE_BODY, ids=_IDS)
-async def test_the_async_client_sends_it_once_too(
-    fake_gateway: FakeGateway,
     make_aclient: Callable[..., AsyncMusicClient],
+    kind: str,
     fault: Fault,
     expected: type[AIStatsError],
 ) -> None:
+    """The sync client's ``create`` and the async client's ``create_and_wait``
+    (a create, then status reads on the same short timeout) alike."""
     fake_gateway.inject(fault, on="create")
-    client = make_aclient(timeout=READ_TIMEOUT, create_timeout=READ_TIMEOUT)
+
+    async def paid_work() -> None:
+        if kind == "sync":
+            make_client(create_timeout=READ_TIMEOUT).create(model=SUNO, prompt="paid work")
+        else:
+            client = make_aclient(timeout=READ_TIMEOUT, create_timeout=READ_TIMEOUT)
+            await client.create_and_wait(model=SUNO, prompt="paid work")
+
     with pytest.raises(AIStatsError) as info:
-        await client.create_and_wait(model=SUNO, prompt="paid work")
+        await paid_work()
     _check_may_exist(info.value, expected)
     assert _creates(fake_gateway) == 1
     assert fake_gateway.jobs_created == 1
