@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import wave
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 
 import pytest
 import yaml
+from _servers import dead_port
 from _support import ELEVEN, ROOT, SUNO
 
 from ai_stats_music import APIConnectionError, MusicClient, MusicJob, MusicJobTimeout
@@ -132,18 +132,14 @@ def frames(path: Path) -> int:
 
 
 @pytest.fixture
-def created(fake_gateway: FakeGateway) -> Any:
+def created(fake_gateway: FakeGateway, client: MusicClient) -> Any:
     """Create a job in this process: ``created(**script) -> job id``."""
 
     def create(**script: Any) -> str:
         fake_gateway.script(**script)
-        with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-            return c.create(model=SUNO, prompt="x").id
+        return client.create(model=SUNO, prompt="x").id
 
     return create
-
-
-# -- help, version, imports ---------------------------------------------------------------
 
 
 # -- help, version, imports ---------------------------------------------------------------
@@ -478,10 +474,9 @@ def test_a_wait_past_its_timeout_exits_4(fake_gateway: FakeGateway, created: Any
 
 
 def test_download_saves_the_inline_audio_of_a_synchronous_job(
-    fake_gateway: FakeGateway, tmp_path: Path
+    fake_gateway: FakeGateway, client: MusicClient, tmp_path: Path
 ) -> None:
-    with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-        job = c.create(model=ELEVEN, prompt="x")
+    job = client.create(model=ELEVEN, prompt="x")
     # The stored copy repeats the audio at the top level and in output[0]: one file.
     result = cli("download", job.id, "--out", str(tmp_path), "--json", gw=fake_gateway)
     assert result.returncode == 0, result.stderr
@@ -708,14 +703,6 @@ def test_ctrl_c_exits_130_naming_the_job(fake_gateway: FakeGateway, created: Any
 # -- the demo ----------------------------------------------------------------------------------
 
 
-def _dead_port() -> int:
-    """A loopback port nothing listens on (a proxy there refuses every request)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def _demo_env(proxy: str | None) -> dict[str, str]:
     names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
     if proxy is None:
@@ -732,7 +719,7 @@ def test_the_demo_runs_a_synchronous_and_a_queued_job_with_no_key_and_no_network
     tmp_path: Path, proxy: str | None
 ) -> None:
     # Proxy variables pointing at a dead port: httpx honours them, the demo must not.
-    env = _demo_env(None if proxy is None else f"http://127.0.0.1:{_dead_port()}")
+    env = _demo_env(None if proxy is None else f"http://127.0.0.1:{dead_port()}")
     result = cli("demo", "--out", str(tmp_path / "out"), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     files = sorted(f.name for f in (tmp_path / "out").iterdir())
@@ -768,7 +755,7 @@ def test_a_dead_proxy_would_break_the_demo_without_its_no_proxy(tmp_path: Path) 
         "sys.exit(c.main(['demo', '--out', sys.argv[1]]))"
     )
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
-    environ |= _demo_env(f"http://127.0.0.1:{_dead_port()}")
+    environ |= _demo_env(f"http://127.0.0.1:{dead_port()}")
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "out")],
         capture_output=True,
@@ -794,13 +781,9 @@ def test_the_demo_without_the_testing_extra_says_how_to_install_it(tmp_path: Pat
 
 
 def test_the_live_line_never_shows_the_key(
-    fake_gateway: FakeGateway, run: Run, monkeypatch: pytest.MonkeyPatch
+    fake_gateway: FakeGateway, client: MusicClient, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ai_stats_music import MusicClient
-    from ai_stats_music.testing import Fault
-
-    with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-        job_id = c.create(model=SUNO, prompt="x").id
+    job_id = client.create(model=SUNO, prompt="x").id
     fake_gateway.inject(Fault.unknown_status(f"echo {fake_gateway.api_key}"), on="status", times=3)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from _servers import dead_port
 from _support import SUNO, EitherClient, SleepRecorder
 
 from ai_stats_music import (
@@ -35,13 +35,6 @@ from ai_stats_music.testing import FakeGateway, Fault
 
 def _statuses(gw: FakeGateway) -> int:
     return len(gw.requests_for(operation="status"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 # -- create and get ---------------------------------------------------------------
@@ -282,7 +275,7 @@ def test_malformed_answers_raise_malformed_response_error(
 def test_connection_refused_is_a_connection_error_that_never_reached_the_server(
     make_client: Callable[..., MusicClient], sleeps: SleepRecorder
 ) -> None:
-    base = f"http://127.0.0.1:{_free_port()}/v1"
+    base = f"http://127.0.0.1:{dead_port()}/v1"
     with pytest.raises(APIConnectionError) as info:
         make_client(base_url=base).create(model=SUNO, prompt="x")
     assert not info.value.may_have_reached_server
