@@ -336,17 +336,8 @@ def test_every_audio_of_a_job_gets_a_file_of_its_own(
     fake_gateway.script(
         timeline=[], clips=[Clip(title=t, duration=n + 1) for n, t in enumerate(titles)]
     )
-    result = run(
-        "generate",
-        "x",
-        "--model",
-        SUNO,
-        "--wait",
-        "--out",
-        str(tmp_path),
-        "--json",
-        gw=fake_gateway,
-    )
+    args = ["generate", "x", "--model", SUNO, "--wait", "--out", str(tmp_path), "--json"]
+    result = run(*args, gw=fake_gateway)
     assert result.returncode == 0, result.stderr
     files = json_out(result)["files"]
     paths = [f["path"] for f in files]
@@ -491,16 +482,8 @@ def test_download_saves_the_inline_audio_of_a_synchronous_job(
 def test_download_saves_the_audio_url_of_a_minimax_job(
     fake_gateway: FakeGateway, run: Run, tmp_path: Path
 ) -> None:
-    result = run(
-        "generate",
-        "x",
-        "--model",
-        "minimax/music-2.6",
-        "--out",
-        str(tmp_path),
-        "--json",
-        gw=fake_gateway,
-    )
+    args = ["generate", "x", "--model", "minimax/music-2.6", "--out", str(tmp_path), "--json"]
+    result = run(*args, gw=fake_gateway)
     assert result.returncode == 0, result.stderr
     data = json_out(result)
     [entry] = data["files"]

@@ -70,7 +70,7 @@ TARGET_SPEC: Final = EXAMPLES / "music-2026-08-latest.yaml"
 SCHEMA: Final = schemathesis.openapi.from_path(SPEC)
 CREATE: Final = ["/music/generate", "/music/generations"]
 STATUS: Final = ["/music/generate/{music_id}", "/music/generations/{music_id}"]
-EXAMPLES: Final = 60
+CASES: Final = 60  # hypothesis examples per test
 #: What the spec can judge of a 200 answer: all of it.
 OK_CHECKS: Final = [
     not_a_server_error,
@@ -118,7 +118,7 @@ def assert_conforms(answer: Any) -> None:
         assert url.partition(":")[0] in ("http", "https", "data"), url
 
 
-def _settings(examples: int = EXAMPLES) -> settings:
+def _settings(examples: int = CASES) -> settings:
     return settings(
         max_examples=examples,
         derandomize=True,
