@@ -225,12 +225,26 @@ def _check_logs(caplog: pytest.LogCaptureFixture) -> int:
 # -- the scenarios ---------------------------------------------------------------------
 
 
+@attrs.frozen
+class Witness:
+    """What the scenarios look at once they ran: every request that left the
+    process (and what the gateway received), and every log record."""
+
+    outbound: Outbound
+    logs: pytest.LogCaptureFixture
+
+    def check(self, gw: FakeGateway, *, api: str | None = None) -> tuple[int, int]:
+        """Checks both for the key; how many requests and log records were checked."""
+        return _check_requests(gw, self.outbound, api=api), _check_logs(self.logs)
+
+
+@pytest.fixture
+def witness(outbound: Outbound, debug_logs: pytest.LogCaptureFixture) -> Witness:
+    return Witness(outbound=outbound, logs=debug_logs)
+
+
 def test_sync_client_keeps_the_key_in_the_authorization_header_only(
-    gw: FakeGateway,
-    new: Callable[..., MusicClient],
-    outbound: Outbound,
-    debug_logs: pytest.LogCaptureFixture,
-    tmp_path: Path,
+    gw: FakeGateway, new: Callable[..., MusicClient], witness: Witness, tmp_path: Path
 ) -> None:
     raised = Raised()
     api = gw.base_url
@@ -273,8 +287,7 @@ def test_sync_client_keeps_the_key_in_the_authorization_header_only(
         raised(lambda: dead.get("task_000001"))
     assert len(raised.errors) >= 20
     _check_errors(raised.errors)
-    requests = _check_requests(gw, outbound, api=api)
-    records = _check_logs(debug_logs)
+    requests, records = witness.check(gw, api=api)
     assert requests > 50
     assert records > 50  # the loggers did log, at DEBUG
     print(f"\nsync: {requests} requests, {records} log records, {len(raised.errors)} errors")
@@ -286,11 +299,7 @@ def attrs_after(fault: Fault) -> Fault:
 
 
 async def test_async_client_keeps_the_key_in_the_authorization_header_only(
-    gw: FakeGateway,
-    anew: Callable[..., AsyncMusicClient],
-    outbound: Outbound,
-    debug_logs: pytest.LogCaptureFixture,
-    tmp_path: Path,
+    gw: FakeGateway, anew: Callable[..., AsyncMusicClient], witness: Witness, tmp_path: Path
 ) -> None:
     raised = Raised()
     gw.script(timeline=[("in_progress", 5)], clips=[Clip(duration=1)], times=30)
@@ -313,16 +322,14 @@ async def test_async_client_keeps_the_key_in_the_authorization_header_only(
         assert not _leaks(repr(client.raw))
     assert len(raised.errors) >= 15
     _check_errors(raised.errors)
-    requests = _check_requests(gw, outbound)
-    records = _check_logs(debug_logs)
+    requests, records = witness.check(gw)
     assert requests > 20
     assert records > 20
     print(f"\nasync: {requests} requests, {records} log records, {len(raised.errors)} errors")
 
 
 def test_the_command_line_never_prints_the_key(
-    outbound: Outbound,
-    debug_logs: pytest.LogCaptureFixture,
+    witness: Witness,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -367,8 +374,7 @@ def test_the_command_line_never_prints_the_key(
     assert {1, 4, 5} <= set(codes)  # API errors, the timeout, the refused key
     for output in outputs:
         assert not _leaks(output), output
-    requests = _check_requests(gw, outbound, api=api)
-    records = _check_logs(debug_logs)
+    requests, records = witness.check(gw, api=api)
     assert requests > 20
     print(f"\ncli: {len(outputs)} runs, {requests} requests, {records} log records")
 
