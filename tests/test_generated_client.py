@@ -208,6 +208,12 @@ class Seen:
 
 @dataclass
 class Gateway:
+    """A plain loopback server for the generated client alone. Not the fake
+    gateway: these tests read the request target as it came off the socket,
+    still percent-encoded (the fake records the decoded path), and answer bytes
+    of their own (``canned``) that the fake would not send, to see what the
+    generated parser makes of them."""
+
     base_url: str = ""
     seen: list[Seen] = field(default_factory=list)
     # When set, every request gets this (status, raw body) instead of the routing.

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import httpx
 import pytest
+from _servers import read_request
 from _support import ELEVEN
 
 from ai_stats_music import APITimeoutError, AsyncMusicClient, MusicClient, MusicJob
@@ -35,7 +36,11 @@ READS: Final = httpx.Timeout(5.0, pool=0.2)
 
 
 class HoldingServer:
-    """Answers every ``POST`` after ``hold`` seconds with a completed job of its own id."""
+    """Answers every ``POST`` after ``hold`` seconds with a completed job of its own id.
+
+    Not the fake gateway: these tests count the requests held at the same time
+    (``most_open``, the client's pool size seen from the server), which the fake
+    does not record, and take hundreds of connections at once (``backlog``)."""
 
     def __init__(self, hold: float) -> None:
         self.hold = hold
@@ -62,13 +67,7 @@ class HoldingServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:  # one connection, many requests (keep-alive)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
+                await read_request(reader)
                 self.creates += 1
                 self.open += 1
                 self.most_open = max(self.most_open, self.open)

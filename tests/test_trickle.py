@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import httpx
 import pytest
+from _servers import read_request
 from _support import ELEVEN
 
 from ai_stats_music import (
@@ -46,7 +47,10 @@ def _answer(job_id: str, status: str) -> bytes:
 
 
 class Server:
-    """How it answers is chosen by the request's ``x-test`` header:
+    """Not the fake gateway: its faults stall or cut an answer, none sends it one
+    byte at a time, and none tells whether the client hung up before the end.
+
+    How it answers is chosen by the request's ``x-test`` header:
     ``trickle`` (every byte, the status line included, one at a time),
     ``trickle-body`` (the head at once, then the body byte by byte) or
     ``hold=SECONDS`` (the whole answer after that long)."""
@@ -86,18 +90,11 @@ class Server:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                fields = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
-                if length := int(fields.get("content-length", "0")):
-                    await reader.readexactly(length)
+                line, fields, _ = await read_request(reader)
                 how = fields.get("x-test", "")
                 self.received.append(how)
                 self.received_one.set()
-                path = lines[0].split()[1]
+                path = line.split()[1]
                 job_id = path.rsplit("/", 1)[-1] if "/generate/" in path else "G-created"
                 answer = _answer(job_id, "queued" if job_id != "G-created" else "completed")
                 if how.startswith("hold="):
