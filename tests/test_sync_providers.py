@@ -334,28 +334,19 @@ def test_a_create_waits_for_generation_and_a_status_read_does_not() -> None:
     ],
     ids=["seconds", "none", "httpx-timeout"],
 )
-def test_the_create_timeout_is_set_on_the_client_or_per_call(
-    given: Any, expected: dict[str, float | None]
+async def test_the_create_timeout_is_set_on_the_client_or_per_call(
+    given: Any, expected: dict[str, float | None], kind: Literal["sync", "async"]
 ) -> None:
     created: Answer = (200, COMPLETED["minimax"], {})
     on_client, per_call = Gateway(create=created), Gateway(create=created)
-    with sync_client(on_client, create_timeout=given, timeout=3) as client:
-        client.create(model=ELEVEN, prompt="x")
-    with sync_client(per_call, timeout=3) as client:
-        client.create(model=ELEVEN, prompt="x", timeout=given)
-        client.create_and_wait(model=ELEVEN, prompt="x", create_timeout=given)
+    async with either_over(on_client, kind, create_timeout=given, timeout=3) as client:
+        await client.create(model=ELEVEN, prompt="x")
+    async with either_over(per_call, kind, timeout=3) as client:
+        await client.create(model=ELEVEN, prompt="x", timeout=given)
+        await client.create_and_wait(model=ELEVEN, prompt="x", create_timeout=given)
     assert [r.extensions["timeout"] for r in on_client.requests + per_call.requests] == [
         expected
     ] * 3
-
-
-async def test_async_create_timeouts_match_sync() -> None:
-    gw = Gateway(create=(200, COMPLETED["minimax"], {}))
-    async with async_client(gw, create_timeout=45) as client:
-        await client.create(model=ELEVEN, prompt="x")
-        await client.create_and_wait(model=ELEVEN, prompt="x", create_timeout=20)
-    assert [r.extensions["timeout"]["read"] for r in gw.requests] == [45.0, 20.0]
-    assert {r.extensions["timeout"]["pool"] for r in gw.requests} == {None}
 
 
 def test_a_bad_create_timeout_is_refused_clearly() -> None:
