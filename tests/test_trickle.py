@@ -12,15 +12,16 @@ asserts a duration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import Iterator
-from typing import Any, Final
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Final, Literal
 
 import httpx
 import pytest
 from _servers import read_request
-from _support import ELEVEN
+from _support import ELEVEN, EitherClient
 
 from ai_stats_music import (
     APITimeoutError,
@@ -136,56 +137,44 @@ def _cut_off(srv: Server) -> None:
     assert not srv.finished.is_set()
 
 
+@contextlib.asynccontextmanager
+async def either_at(
+    base_url: str, kind: Literal["sync", "async"], **settings: Any
+) -> AsyncIterator[EitherClient]:
+    """Both clients of this server, behind the one face of ``EitherClient`` (the
+    conftest's ``either`` is wired to the fake gateway, which cannot trickle)."""
+    with MusicClient(api_key=KEY, base_url=base_url, **settings) as sync:
+        async with AsyncMusicClient(api_key=KEY, base_url=base_url, **settings) as aio:
+            yield EitherClient(kind=kind, sync=sync, aio=aio)
+
+
 @pytest.mark.parametrize("how", ["trickle", "trickle-body"])
-def test_sync_status_read_ends_at_its_timeout(server: tuple[Server, str], how: str) -> None:
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_status_read_ends_at_its_timeout(
+    server: tuple[Server, str], kind: Literal["sync", "async"], how: str
+) -> None:
     srv, base_url = server
-    with (
-        MusicClient(api_key=KEY, base_url=base_url, max_retries=0) as client,
-        pytest.raises(APITimeoutError) as caught,
-    ):
-        client.get("job_1", timeout=TIMEOUT, extra_headers={"x-test": how})
+    async with either_at(base_url, kind, max_retries=0) as client:
+        with pytest.raises(APITimeoutError) as caught:
+            await client.get("job_1", timeout=TIMEOUT, extra_headers={"x-test": how})
     assert "ReadTimeout" in str(caught.value)
     assert caught.value.job_id == "job_1"
     assert caught.value.may_have_reached_server
     _cut_off(srv)
 
 
-@pytest.mark.parametrize("how", ["trickle", "trickle-body"])
-async def test_async_status_read_ends_at_its_timeout(server: tuple[Server, str], how: str) -> None:
-    srv, base_url = server
-    async with AsyncMusicClient(api_key=KEY, base_url=base_url, max_retries=0) as client:
-        with pytest.raises(APITimeoutError) as caught:
-            await client.get("job_1", timeout=TIMEOUT, extra_headers={"x-test": how})
-    assert "ReadTimeout" in str(caught.value)
-    _cut_off(srv)
-
-
-def test_sync_trickled_create_times_out_saying_a_job_may_exist(
-    server: tuple[Server, str],
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_trickled_create_times_out_saying_a_job_may_exist(
+    server: tuple[Server, str], kind: Literal["sync", "async"]
 ) -> None:
     srv, base_url = server
-    with (
-        MusicClient(api_key=KEY, base_url=base_url) as client,
-        pytest.raises(APITimeoutError) as caught,
-    ):
-        client.create(
-            model=ELEVEN, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
-        )
-    assert caught.value.job_may_exist
-    assert srv.received == ["trickle"]  # a create that may have reached the server: not retried
-    _cut_off(srv)
-
-
-async def test_async_trickled_create_times_out_saying_a_job_may_exist(
-    server: tuple[Server, str],
-) -> None:
-    srv, base_url = server
-    async with AsyncMusicClient(api_key=KEY, base_url=base_url) as client:
+    async with either_at(base_url, kind) as client:
         with pytest.raises(APITimeoutError) as caught:
             await client.create(
                 model=ELEVEN, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
             )
     assert caught.value.job_may_exist
+    assert srv.received == ["trickle"]  # a create that may have reached the server: not retried
     _cut_off(srv)
 
 
