@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import wave
@@ -27,6 +26,8 @@ from typing import Any, Protocol
 
 import pytest
 import yaml
+from _servers import dead_port
+from _support import ELEVEN, ROOT, SUNO
 
 from ai_stats_music import APIConnectionError, MusicClient, MusicJob, MusicJobTimeout
 from ai_stats_music._cli_display import Console
@@ -36,10 +37,6 @@ from ai_stats_music._polling import PollPolicy, wait_sync
 from ai_stats_music.cli import main
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
-ROOT = Path(__file__).resolve().parent.parent
-
-SUNO = "suno/v4.5plus"  # queued in this suite's fake gateway (conftest): the 2025 flow
-SYNC = "eleven-labs/music"  # the default model: answers the create completed, audio inline
 #: A key that must never appear in any output.
 KNOWN_KEY = "sk-live-DO-NOT-PRINT-5f3a9c"
 
@@ -136,18 +133,14 @@ def frames(path: Path) -> int:
 
 
 @pytest.fixture
-def created(fake_gateway: FakeGateway) -> Any:
+def created(fake_gateway: FakeGateway, client: MusicClient) -> Any:
     """Create a job in this process: ``created(**script) -> job id``."""
 
     def create(**script: Any) -> str:
         fake_gateway.script(**script)
-        with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-            return c.create(model=SUNO, prompt="x").id
+        return client.create(model=SUNO, prompt="x").id
 
     return create
-
-
-# -- help, version, imports ---------------------------------------------------------------
 
 
 # -- help, version, imports ---------------------------------------------------------------
@@ -225,8 +218,8 @@ def test_the_default_model_is_active_and_its_audio_is_saved_at_once(
     assert result.returncode == 0, result.stderr
     data = json_out(result)
     assert data["job"]["status"] == "completed"
-    assert data["job"]["model"] == SYNC
-    assert fake_gateway.job(data["job"]["id"]).request["model"] == SYNC
+    assert data["job"]["model"] == ELEVEN
+    assert fake_gateway.job(data["job"]["id"]).request["model"] == ELEVEN
     [entry] = data["files"]
     saved = Path(entry["path"])
     assert saved.parent == tmp_path
@@ -268,7 +261,7 @@ def test_help_and_defaults_name_no_suno_model(run: Run) -> None:
     for args in (["--help"], ["generate", "--help"], ["demo", "--help"]):
         shown = run(*args)
         assert shown.returncode == 0
-        assert SYNC in shown.stdout or args == ["demo", "--help"]
+        assert ELEVEN in shown.stdout or args == ["demo", "--help"]
     generate = run("generate", "--help").stdout
     assert "default: eleven-labs/music" in " ".join(generate.split())
     assert "suno" not in generate.lower()
@@ -280,7 +273,7 @@ def test_help_and_defaults_name_no_suno_model(run: Run) -> None:
     [fmt] = [a for a in sub.choices["generate"]._actions if a.dest == "format"]
     assert sorted(fmt.choices) == sorted(formats["enum"])
     [model] = [a for a in sub.choices["generate"]._actions if a.dest == "model"]
-    assert model.default == SYNC
+    assert model.default == ELEVEN
 
 
 def test_generate_wait_downloads_the_clips(fake_gateway: FakeGateway, tmp_path: Path) -> None:
@@ -344,17 +337,8 @@ def test_every_audio_of_a_job_gets_a_file_of_its_own(
     fake_gateway.script(
         timeline=[], clips=[Clip(title=t, duration=n + 1) for n, t in enumerate(titles)]
     )
-    result = run(
-        "generate",
-        "x",
-        "--model",
-        SUNO,
-        "--wait",
-        "--out",
-        str(tmp_path),
-        "--json",
-        gw=fake_gateway,
-    )
+    args = ["generate", "x", "--model", SUNO, "--wait", "--out", str(tmp_path), "--json"]
+    result = run(*args, gw=fake_gateway)
     assert result.returncode == 0, result.stderr
     files = json_out(result)["files"]
     paths = [f["path"] for f in files]
@@ -482,10 +466,9 @@ def test_a_wait_past_its_timeout_exits_4(fake_gateway: FakeGateway, created: Any
 
 
 def test_download_saves_the_inline_audio_of_a_synchronous_job(
-    fake_gateway: FakeGateway, tmp_path: Path
+    fake_gateway: FakeGateway, client: MusicClient, tmp_path: Path
 ) -> None:
-    with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-        job = c.create(model=SYNC, prompt="x")
+    job = client.create(model=ELEVEN, prompt="x")
     # The stored copy repeats the audio at the top level and in output[0]: one file.
     result = cli("download", job.id, "--out", str(tmp_path), "--json", gw=fake_gateway)
     assert result.returncode == 0, result.stderr
@@ -500,16 +483,8 @@ def test_download_saves_the_inline_audio_of_a_synchronous_job(
 def test_download_saves_the_audio_url_of_a_minimax_job(
     fake_gateway: FakeGateway, run: Run, tmp_path: Path
 ) -> None:
-    result = run(
-        "generate",
-        "x",
-        "--model",
-        "minimax/music-2.6",
-        "--out",
-        str(tmp_path),
-        "--json",
-        gw=fake_gateway,
-    )
+    args = ["generate", "x", "--model", "minimax/music-2.6", "--out", str(tmp_path), "--json"]
+    result = run(*args, gw=fake_gateway)
     assert result.returncode == 0, result.stderr
     data = json_out(result)
     [entry] = data["files"]
@@ -712,14 +687,6 @@ def test_ctrl_c_exits_130_naming_the_job(fake_gateway: FakeGateway, created: Any
 # -- the demo ----------------------------------------------------------------------------------
 
 
-def _dead_port() -> int:
-    """A loopback port nothing listens on (a proxy there refuses every request)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def _demo_env(proxy: str | None) -> dict[str, str]:
     names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
     if proxy is None:
@@ -736,7 +703,7 @@ def test_the_demo_runs_a_synchronous_and_a_queued_job_with_no_key_and_no_network
     tmp_path: Path, proxy: str | None
 ) -> None:
     # Proxy variables pointing at a dead port: httpx honours them, the demo must not.
-    env = _demo_env(None if proxy is None else f"http://127.0.0.1:{_dead_port()}")
+    env = _demo_env(None if proxy is None else f"http://127.0.0.1:{dead_port()}")
     result = cli("demo", "--out", str(tmp_path / "out"), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     files = sorted(f.name for f in (tmp_path / "out").iterdir())
@@ -772,7 +739,7 @@ def test_a_dead_proxy_would_break_the_demo_without_its_no_proxy(tmp_path: Path) 
         "sys.exit(c.main(['demo', '--out', sys.argv[1]]))"
     )
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
-    environ |= _demo_env(f"http://127.0.0.1:{_dead_port()}")
+    environ |= _demo_env(f"http://127.0.0.1:{dead_port()}")
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "out")],
         capture_output=True,
@@ -798,13 +765,9 @@ def test_the_demo_without_the_testing_extra_says_how_to_install_it(tmp_path: Pat
 
 
 def test_the_live_line_never_shows_the_key(
-    fake_gateway: FakeGateway, run: Run, monkeypatch: pytest.MonkeyPatch
+    fake_gateway: FakeGateway, client: MusicClient, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ai_stats_music import MusicClient
-    from ai_stats_music.testing import Fault
-
-    with MusicClient(api_key=fake_gateway.api_key, base_url=fake_gateway.base_url) as c:
-        job_id = c.create(model="suno/v4.5plus", prompt="x").id
+    job_id = client.create(model=SUNO, prompt="x").id
     fake_gateway.inject(Fault.unknown_status(f"echo {fake_gateway.api_key}"), on="status", times=3)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)

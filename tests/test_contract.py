@@ -41,13 +41,13 @@ in the spec), to be fixed there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Final
 
 import pytest
 import requests
 import schemathesis
 import yaml
+from _support import ELEVEN, EXAMPLES, ROOT, SUNO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
@@ -65,14 +65,12 @@ from schemathesis.specs.openapi.checks import (
 from ai_stats_music import MusicJob
 from ai_stats_music.testing import FakeGateway, JobScript, VirtualClock
 
-SPEC: Final = Path(__file__).resolve().parent.parent / "openapi.yaml"
-TARGET_SPEC: Final = (
-    Path(__file__).resolve().parent / "data" / "examples" / "music-2026-08-latest.yaml"
-)
+SPEC: Final = ROOT / "openapi.yaml"
+TARGET_SPEC: Final = EXAMPLES / "music-2026-08-latest.yaml"
 SCHEMA: Final = schemathesis.openapi.from_path(SPEC)
 CREATE: Final = ["/music/generate", "/music/generations"]
 STATUS: Final = ["/music/generate/{music_id}", "/music/generations/{music_id}"]
-EXAMPLES: Final = 60
+CASES: Final = 60  # hypothesis examples per test
 #: What the spec can judge of a 200 answer: all of it.
 OK_CHECKS: Final = [
     not_a_server_error,
@@ -83,8 +81,8 @@ OK_CHECKS: Final = [
 #: Models from the gateway's catalogue (None: the one schemathesis wrote).
 MODELS: Final = [
     None,
-    "suno/v4.5plus",
-    "eleven-labs/music",
+    SUNO,
+    ELEVEN,
     "google/lyria-3-clip-preview",
     "minimax/music-2.6",
     "minimax/music-3.0",
@@ -120,7 +118,7 @@ def assert_conforms(answer: Any) -> None:
         assert url.partition(":")[0] in ("http", "https", "data"), url
 
 
-def _settings(examples: int = EXAMPLES) -> settings:
+def _settings(examples: int = CASES) -> settings:
     return settings(
         max_examples=examples,
         derandomize=True,
@@ -152,11 +150,11 @@ def known_jobs(gw: FakeGateway) -> list[str]:
     provider statuses to the four of the spec.)
     """
     scripts = [
-        ("suno/v4.5plus", JobScript(timeline=[("queued", 1e9)])),
-        ("suno/v4.5plus", JobScript(timeline=[("in_progress", 1e9)])),
-        ("suno/v4.5plus", JobScript(timeline=[], clips=2)),
-        ("suno/v4.5plus", JobScript(timeline=[], final="failed")),
-        ("eleven-labs/music", JobScript()),
+        (SUNO, JobScript(timeline=[("queued", 1e9)])),
+        (SUNO, JobScript(timeline=[("in_progress", 1e9)])),
+        (SUNO, JobScript(timeline=[], clips=2)),
+        (SUNO, JobScript(timeline=[], final="failed")),
+        (ELEVEN, JobScript()),
         ("google/lyria-3-pro-preview", JobScript()),
         ("minimax/music-2.6", JobScript()),
         ("minimax/music-3.0", JobScript(final="failed")),
@@ -400,7 +398,7 @@ def test_every_operation_refuses_a_request_without_the_key(
     if method == "GET":
         case = operation.Case(path_parameters={"music_id": known_jobs[0]})
     else:
-        case = operation.Case(body={"model": "suno/v4.5plus", "prompt": "x"})
+        case = operation.Case(body={"model": SUNO, "prompt": "x"})
     headers = {} if auth is None else {"Authorization": auth}
     created = gw.jobs_created
     response = case.call(base_url=gw.base_url, headers=headers)

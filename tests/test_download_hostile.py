@@ -28,12 +28,12 @@ from typing import Final
 
 import httpx
 import pytest
+from _support import SUNO, EitherClient
 
 from ai_stats_music import (
     AIStatsError,
     APIStatusError,
     APITimeoutError,
-    AsyncMusicClient,
     AuthenticationError,
     DownloadError,
     MusicAudio,
@@ -43,7 +43,6 @@ from ai_stats_music import (
 from ai_stats_music._download import download_async, download_sync
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
-SUNO: Final = "suno/v4.5plus"
 WAV: Final = b"RIFF" + b"\0" * 60
 
 
@@ -63,7 +62,8 @@ def _clip(client: MusicClient, gw: FakeGateway) -> MusicClip:
     ],
     ids=lambda v: v.describe() if isinstance(v, Fault) else v.__name__,
 )
-def test_a_chain_of_redirects_across_hosts_that_ends_badly_leaves_nothing(
+async def test_a_chain_of_redirects_across_hosts_that_ends_badly_leaves_nothing(
+    either: EitherClient,
     client: MusicClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
@@ -76,7 +76,7 @@ def test_a_chain_of_redirects_across_hosts_that_ends_badly_leaves_nothing(
     fake_gateway.inject(Fault.redirect(host="127.0.0.1", status=307), on="audio")
     fake_gateway.inject(last, on="audio")
     with pytest.raises(error):
-        client.download(clip, tmp_path, timeout=0.3)
+        await either.download(clip, tmp_path, timeout=0.3)
     assert os.listdir(tmp_path) == []
     audio = fake_gateway.requests_for(origin="audio")
     assert len(audio) == 3
@@ -96,19 +96,19 @@ def test_a_redirect_from_the_cdn_to_the_api_origin_carries_no_key(
     assert "authorization" not in to_api.headers
 
 
-async def test_the_async_client_follows_the_same_chain(
-    client: MusicClient, aclient: AsyncMusicClient, fake_gateway: FakeGateway, tmp_path: Path
+async def test_a_chain_of_redirects_that_ends_well_lands_the_file(
+    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
     clip = _clip(client, fake_gateway)
     fake_gateway.inject(Fault.redirect(host="localhost", status=301), on="audio")
     fake_gateway.inject(Fault.redirect(host="127.0.0.1", status=308), on="audio")
-    path = await aclient.download(clip, tmp_path)
+    path = await either.download(clip, tmp_path)
     assert path.parent == tmp_path
     assert path.stat().st_size == fake_gateway.jobs[-1].clips[0].audio_size
     fake_gateway.inject(Fault.redirect(host="localhost"), on="audio")
     fake_gateway.inject(Fault.lying_length(+10), on="audio")
     with pytest.raises(DownloadError):
-        await aclient.download(clip, tmp_path / "second.wav")
+        await either.download(clip, tmp_path / "second.wav")
     assert os.listdir(tmp_path) == [path.name]
 
 

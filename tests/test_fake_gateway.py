@@ -23,11 +23,11 @@ import uuid
 import warnings
 import wave
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from _support import ELEVEN, EXAMPLES, SUNO
 from test_contract import assert_conforms
 
 from ai_stats_music import MusicJob
@@ -47,7 +47,7 @@ from ai_stats_music.testing import (
 # (tens of milliseconds each), and these tests talk plain HTTP on loopback only.
 TLS = httpx.create_ssl_context()
 
-SUNO = {"model": "suno/v4.5plus", "prompt": "late night jazz, piano"}
+JAZZ = {"model": SUNO, "prompt": "late night jazz, piano"}
 CREATE_KEYS = {"id", "object", "status", "provider", "model", "nativeResponseId", "usage"}
 STATUS_KEYS = {"id", "object", "status", "provider", "model", "nativeResponseId"}
 CLIP_KEYS = {"index", "id", "audio_url", "stream_audio_url", "image_url", "title", "tags"}
@@ -74,7 +74,7 @@ def api(fake_gateway: FakeGateway) -> Iterator[httpx.Client]:
 
 
 def create(api: httpx.Client, body: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    response = api.post("/music/generate", json={**(body or SUNO), **extra})
+    response = api.post("/music/generate", json={**(body or JAZZ), **extra})
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
     return answer
@@ -178,7 +178,7 @@ def test_wrong_or_missing_key_is_401(
     http: httpx.Client, fake_gateway: FakeGateway, headers: dict[str, str]
 ) -> None:
     for method, path in [("POST", "/music/generate"), ("GET", "/music/generate/task_000001")]:
-        r = http.request(method, fake_gateway.base_url + path, headers=headers, json=SUNO)
+        r = http.request(method, fake_gateway.base_url + path, headers=headers, json=JAZZ)
         assert r.status_code == 401
         assert r.json()["error"] == "unauthorised"
         assert DEFAULT_API_KEY not in r.text
@@ -188,10 +188,10 @@ def test_wrong_or_missing_key_is_401(
 def test_custom_api_key() -> None:
     with run_fake_gateway(api_key="sk-other") as gw, new_client() as http:
         url = gw.base_url + "/music/generate"
-        assert http.post(url, json=SUNO, headers={"Authorization": "Bearer sk-other"}).is_success
-        assert http.post(url, json=SUNO, headers={"Authorization": "bearer  sk-other"}).is_success
+        assert http.post(url, json=JAZZ, headers={"Authorization": "Bearer sk-other"}).is_success
+        assert http.post(url, json=JAZZ, headers={"Authorization": "bearer  sk-other"}).is_success
         bad = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
-        assert http.post(url, json=SUNO, headers=bad).status_code == 401
+        assert http.post(url, json=JAZZ, headers=bad).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -199,28 +199,28 @@ def test_custom_api_key() -> None:
     [
         ({"prompt": "x"}, "model is required"),
         ({"model": 5, "prompt": "x"}, "model: 5 is not of type 'string'"),
-        ({**SUNO, "duration": "30"}, "duration:"),
-        ({**SUNO, "duration": 1.5}, "duration:"),
-        ({**SUNO, "format": "flac"}, "format:"),
-        ({**SUNO, "suno": {"vocalGender": "x"}}, "suno.vocalGender:"),
-        ({**SUNO, "suno": {"styleWeight": 2}}, "suno.styleWeight:"),
-        ({**SUNO, "provider": {"order": ["a", 1]}}, "provider.order[1]:"),
-        ({**SUNO, "provider": {"max_price": {"audio": [1]}}}, "provider.max_price.audio:"),
-        ({**SUNO, "elevenlabs": {"music_length_ms": "long"}}, "elevenlabs.music_length_ms:"),
+        ({**JAZZ, "duration": "30"}, "duration:"),
+        ({**JAZZ, "duration": 1.5}, "duration:"),
+        ({**JAZZ, "format": "flac"}, "format:"),
+        ({**JAZZ, "suno": {"vocalGender": "x"}}, "suno.vocalGender:"),
+        ({**JAZZ, "suno": {"styleWeight": 2}}, "suno.styleWeight:"),
+        ({**JAZZ, "provider": {"order": ["a", 1]}}, "provider.order[1]:"),
+        ({**JAZZ, "provider": {"max_price": {"audio": [1]}}}, "provider.max_price.audio:"),
+        ({**JAZZ, "elevenlabs": {"music_length_ms": "long"}}, "elevenlabs.music_length_ms:"),
         ({"model": "suno", "prompt": "x"}, "model: expected '<provider>/<model>'"),
         # Suno's rules
-        ({"model": "suno/v4.5plus"}, "prompt is required when suno.customMode is false"),
-        ({"model": "suno/v4.5plus", "prompt": "  "}, "prompt is required"),
+        ({"model": SUNO}, "prompt is required when suno.customMode is false"),
+        ({"model": SUNO, "prompt": "  "}, "prompt is required"),
         (
-            {"model": "suno/v4.5plus", "suno": {"customMode": True, "title": "T", "prompt": "p"}},
+            {"model": SUNO, "suno": {"customMode": True, "title": "T", "prompt": "p"}},
             "suno.style is required when suno.customMode is true",
         ),
         (
-            {"model": "suno/v4.5plus", "suno": {"customMode": True, "style": "S", "prompt": "p"}},
+            {"model": SUNO, "suno": {"customMode": True, "style": "S", "prompt": "p"}},
             "suno.title is required when suno.customMode is true",
         ),
         (
-            {"model": "suno/v4.5plus", "suno": {"customMode": True, "style": "S", "title": "T"}},
+            {"model": SUNO, "suno": {"customMode": True, "style": "S", "title": "T"}},
             "suno.prompt (or prompt) is required when suno.customMode is true "
             "and suno.instrumental is false",
         ),
@@ -262,21 +262,21 @@ def test_body_that_is_not_a_json_object_is_400(
 @pytest.mark.parametrize(
     "body",
     [
-        {"model": "suno/v4.5plus", "suno": {"prompt": "from suno"}},
-        {"model": "suno/v4.5plus", "prompt": "top", "suno": {"customMode": False}},
+        {"model": SUNO, "suno": {"prompt": "from suno"}},
+        {"model": SUNO, "prompt": "top", "suno": {"customMode": False}},
         {
-            "model": "suno/v4.5plus",
+            "model": SUNO,
             "suno": {"customMode": True, "instrumental": True, "style": "S", "title": "T"},
         },
         {
-            "model": "suno/v4.5plus",
+            "model": SUNO,
             "prompt": "p",
             "suno": {"customMode": True, "style": "S", "title": "T"},
         },
         {"model": "elevenlabs/music_v1", "elevenlabs": {"composition_plan": {"a": 1}}},
         {"model": "minimax/music-1-5", "prompt": "x", "format": "mp3", "duration": 30},
         {
-            "model": "suno/v4.5plus",
+            "model": SUNO,
             "prompt": "x",
             "provider": {"order": ["suno"], "allow_fallbacks": False, "max_price": {"audio": 1}},
             "debug": {"enabled": True, "trace_level": "summary"},
@@ -316,7 +316,7 @@ def test_unknown_operation_is_json_404_or_405(api: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("model", "provider", "native"),
     [
-        ("suno/v4.5plus", "suno", "V4_5PLUS"),
+        (SUNO, "suno", "V4_5PLUS"),
         ("elevenlabs/music_v1", "elevenlabs", "music_v1"),
     ],
 )
@@ -345,8 +345,8 @@ def test_create_answer_reports_output_seconds_when_duration_given(api: httpx.Cli
 def test_both_aliases_create_and_report_the_same_jobs(
     fake_gateway: FakeGateway, api: httpx.Client
 ) -> None:
-    a = api.post("/music/generate", json=SUNO).json()
-    b = api.post("/music/generations", json=SUNO).json()
+    a = api.post("/music/generate", json=JAZZ).json()
+    b = api.post("/music/generations", json=JAZZ).json()
     assert a["id"] != b["id"]
     for job_id in (a["id"], b["id"]):
         assert status(api, job_id) == status(api, job_id, alias=True)
@@ -362,7 +362,7 @@ def test_timeline_in_virtual_time(
         timeline=[("queued", 1), ("in_progress", 30), ("rendering", 5)],
         clips=[Clip(title="One", duration=12), Clip(title="Two", duration=7.5, tags="lofi")],
     )
-    created = create(api, {"model": "suno/v4.5plus", "prompt": "lofi"})
+    created = create(api, {"model": SUNO, "prompt": "lofi"})
     job_id = created["id"]
     assert created["status"] == "queued"
     seen = []
@@ -435,11 +435,11 @@ def test_scripts_by_prompt_by_predicate_and_for_the_next_jobs(
     # "next jobs" rules match any job, so they serve the first two plain ones.
     results = [
         clips_of(create(api)),
-        clips_of(create(api, {"model": "suno/v4.5plus", "suno": {"prompt": "fails"}})),
+        clips_of(create(api, {"model": SUNO, "suno": {"prompt": "fails"}})),
         clips_of(create(api, duration=99)),
         clips_of(create(api)),
         clips_of(create(api)),
-        clips_of(create(api, {"model": "suno/v4.5plus", "prompt": "fails"})),
+        clips_of(create(api, {"model": SUNO, "prompt": "fails"})),
     ]
     assert results == [0, "failed", 3, 0, 1, "failed"]
     assert fake_gateway.jobs_created == 6
@@ -453,7 +453,7 @@ def test_titles_and_tags_default_to_the_suno_options(
     fake_gateway: FakeGateway, fake_clock: VirtualClock, api: httpx.Client
 ) -> None:
     body = {
-        "model": "suno/v4.5plus",
+        "model": SUNO,
         "prompt": "p",
         "suno": {"customMode": True, "style": "ambient", "title": "Dawn"},
     }
@@ -522,25 +522,25 @@ def test_status_fault_before_create_creates_no_job(
     fake_gateway: FakeGateway, api: httpx.Client, code: int
 ) -> None:
     fake_gateway.inject(Fault.status(code), on="create")
-    assert api.post("/music/generate", json=SUNO).status_code == code
+    assert api.post("/music/generate", json=JAZZ).status_code == code
     assert fake_gateway.jobs_created == 0
-    assert api.post("/music/generate", json=SUNO).status_code == 200
+    assert api.post("/music/generate", json=JAZZ).status_code == 200
     assert fake_gateway.jobs_created == 1
 
 
 def test_faults_after_processing_a_create(fake_gateway: FakeGateway, api: httpx.Client) -> None:
     fake_gateway.inject(Fault.status(500, after_processing=True), on="create")
-    assert api.post("/music/generate", json=SUNO).status_code == 500
+    assert api.post("/music/generate", json=JAZZ).status_code == 500
     assert fake_gateway.jobs_created == 1
 
     fake_gateway.inject(Fault.drop(after_processing=True), on="create")
     with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
-        api.post("/music/generate", json=SUNO)
+        api.post("/music/generate", json=JAZZ)
     assert fake_gateway.jobs_created == 2
 
     fake_gateway.inject(Fault.stall(after_processing=True), on="create")
     with pytest.raises(httpx.ReadTimeout):
-        api.post("/music/generate", json=SUNO, timeout=httpx.Timeout(5, read=0.05))
+        api.post("/music/generate", json=JAZZ, timeout=httpx.Timeout(5, read=0.05))
     assert fake_gateway.jobs_created == 3
 
 
@@ -549,7 +549,7 @@ def test_dropped_connection_before_any_answer(fake_gateway: FakeGateway, api: ht
     with pytest.raises(
         httpx.RemoteProtocolError, match="Server disconnected without sending a response"
     ):
-        api.post("/music/generate", json=SUNO)
+        api.post("/music/generate", json=JAZZ)
     assert fake_gateway.jobs_created == 0
     assert create(api)["status"] == "queued"  # the client recovers on a new connection
 
@@ -567,37 +567,37 @@ def test_connection_closed_mid_body(fake_gateway: FakeGateway, api: httpx.Client
 def test_connection_reset(fake_gateway: FakeGateway, api: httpx.Client) -> None:
     fake_gateway.inject(Fault.reset(), on="create")
     with pytest.raises(httpx.ReadError):
-        api.post("/music/generate", json=SUNO)
+        api.post("/music/generate", json=JAZZ)
     assert fake_gateway.jobs_created == 0
     fake_gateway.inject(Fault.reset(mid_body=True), on="create")
     with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
-        api.post("/music/generate", json=SUNO)
+        api.post("/music/generate", json=JAZZ)
     assert fake_gateway.jobs_created == 1  # mid-body faults strike after processing
 
 
 def test_api_redirect_and_custom_error_body(fake_gateway: FakeGateway, api: httpx.Client) -> None:
     fake_gateway.inject(Fault.redirect(host="localhost", status=307), on="create")
-    r = api.post("/music/generate", json=SUNO)
+    r = api.post("/music/generate", json=JAZZ)
     port = httpx.URL(fake_gateway.base_url).port
     assert r.status_code == 307
     assert r.headers["location"] == f"http://localhost:{port}/v1/music/generate"
     assert fake_gateway.jobs_created == 0
     fake_gateway.inject(Fault.status(500, body={"error": {"message": "boom", "type": "x"}}))
-    r = api.post("/music/generate", json=SUNO)
+    r = api.post("/music/generate", json=JAZZ)
     assert r.json() == {"error": {"message": "boom", "type": "x"}}
     fake_gateway.inject(Fault.status(502, body="Bad gateway"))
-    r = api.post("/music/generate", json=SUNO)
+    r = api.post("/music/generate", json=JAZZ)
     assert (r.status_code, r.text) == (502, "Bad gateway")
 
 
 def test_slow_answer(fake_gateway: FakeGateway, api: httpx.Client) -> None:
     fake_gateway.inject(Fault.delay(0.05), on="create")
     started = time.monotonic()
-    assert api.post("/music/generate", json=SUNO).status_code == 200
+    assert api.post("/music/generate", json=JAZZ).status_code == 200
     assert time.monotonic() - started >= 0.05
     fake_gateway.inject(Fault.delay(1))
     with pytest.raises(httpx.ReadTimeout):
-        api.post("/music/generate", json=SUNO, timeout=httpx.Timeout(5, read=0.05))
+        api.post("/music/generate", json=JAZZ, timeout=httpx.Timeout(5, read=0.05))
 
 
 def test_stall_then_recover(fake_gateway: FakeGateway, api: httpx.Client) -> None:
@@ -625,7 +625,7 @@ def test_malformed_bodies(fake_gateway: FakeGateway, api: httpx.Client) -> None:
     assert "<h1>502 Bad Gateway</h1>" in r.text
 
     fake_gateway.inject(Fault.truncated_json(), on="create")
-    r = api.post("/music/generate", json=SUNO)
+    r = api.post("/music/generate", json=JAZZ)
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     assert int(r.headers["content-length"]) == len(r.content)
@@ -666,9 +666,9 @@ def test_random_faults_are_reproducible_with_a_seed() -> None:
             gw.fault_rate(0.5, [Fault.status(500), Fault.status(503), Fault.drop()], seed=seed)
             for _ in range(30):
                 with contextlib.suppress(httpx.RemoteProtocolError):
-                    api.post("/music/generate", json=SUNO)
+                    api.post("/music/generate", json=JAZZ)
             gw.fault_rate(0)
-            assert api.post("/music/generate", json=SUNO).status_code == 200
+            assert api.post("/music/generate", json=JAZZ).status_code == 200
             return [r.fault.describe() if r.fault else None for r in gw.requests[:30]]
 
     first, again, other = run(1), run(1), run(2)
@@ -836,7 +836,7 @@ def test_requests_are_recorded(
     http: httpx.Client, fake_gateway: FakeGateway, fake_clock: VirtualClock, api: httpx.Client
 ) -> None:
     fake_clock.advance(5)
-    api.post("/music/generate?trace=1", json=SUNO, headers={"X-Request-Id": "r1"})
+    api.post("/music/generate?trace=1", json=JAZZ, headers={"X-Request-Id": "r1"})
     fake_clock.advance(1)
     api.get("/music/generations/task_000001")
     http.get(fake_gateway.base_url + "/music/generate/x")
@@ -849,7 +849,7 @@ def test_requests_are_recorded(
     )
     assert create_req.headers["authorization"] == f"Bearer {DEFAULT_API_KEY}"
     assert create_req.headers["x-request-id"] == "r1"
-    assert create_req.json() == SUNO
+    assert create_req.json() == JAZZ
     assert create_req.job_id is None
     assert create_req.fault is None
     assert (status_req.operation, status_req.job_id, status_req.time) == (
@@ -964,7 +964,7 @@ async def test_in_process_asgi_app() -> None:
     async with httpx.AsyncClient(
         transport=transport, base_url="http://fake/v1", headers=gw.auth_headers
     ) as api:
-        created = (await api.post("/music/generate", json=SUNO)).json()
+        created = (await api.post("/music/generate", json=JAZZ)).json()
         assert set(created) == CREATE_KEYS
         assert (await api.get(f"/music/generations/{created['id']}")).json()["status"] == "queued"
         assert (await api.post("/music/generate", json={})).status_code == 400
@@ -985,8 +985,6 @@ def test_plugin_gateway_runs_on_fake_clock_when_asked(
 
 
 # -- today's gateway (shared/upstream/README.md) ---------------------------------------------
-
-EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 
 
 @pytest.fixture
@@ -1017,10 +1015,10 @@ def test_the_plugin_default_is_todays_gateway() -> None:
 @pytest.mark.parametrize(
     ("model", "fmt", "magic", "provider"),
     [
-        ("eleven-labs/music", None, b"ID3", "elevenlabs"),
-        ("eleven-labs/music", "mp3", b"ID3", "elevenlabs"),
-        ("eleven-labs/music", "wav", b"RIFF", "elevenlabs"),
-        ("eleven-labs/music", "ogg", b"OggS", "elevenlabs"),
+        (ELEVEN, None, b"ID3", "elevenlabs"),
+        (ELEVEN, "mp3", b"ID3", "elevenlabs"),
+        (ELEVEN, "wav", b"RIFF", "elevenlabs"),
+        (ELEVEN, "ogg", b"OggS", "elevenlabs"),
         ("google/lyria-3-clip-preview", None, b"RIFF", "google"),
         ("google/lyria-3-pro-preview", "mp3", b"RIFF", "google"),  # Lyria answers WAV
     ],
@@ -1105,10 +1103,10 @@ def test_minimax_creates_completed_with_an_audio_url_on_the_audio_origin(
 
 def test_the_inline_audio_size_is_configurable_per_gateway_and_per_job() -> None:
     with FakeGateway(queued=(), inline_audio_size=1000).serve() as gw, new_client(gw) as c:
-        small = create(c, {"model": "eleven-labs/music", "prompt": "a", "format": "wav"})
+        small = create(c, {"model": ELEVEN, "prompt": "a", "format": "wav"})
         assert len(base64.b64decode(small["audio_base64"])) == 1000
         gw.script(clips=[Clip(audio_size=5 * 2**20)])
-        big = create(c, {"model": "eleven-labs/music", "prompt": "b", "format": "mp3"})
+        big = create(c, {"model": ELEVEN, "prompt": "b", "format": "mp3"})
         audio = base64.b64decode(big["audio_base64"])
         assert len(audio) == 5 * 2**20
         assert audio.startswith(b"ID3")
@@ -1118,7 +1116,7 @@ def test_a_failed_synchronous_job_is_failed_at_create_with_the_payload_in_result
     today: FakeGateway, tapi: httpx.Client
 ) -> None:
     today.script(final="failed", error={"status": "moderation_blocked"})
-    answer = create(tapi, {"model": "eleven-labs/music", "prompt": "x"})
+    answer = create(tapi, {"model": ELEVEN, "prompt": "x"})
     assert_conforms(answer)
     assert answer["status"] == "failed"
     assert "error" not in answer
@@ -1128,7 +1126,7 @@ def test_a_failed_synchronous_job_is_failed_at_create_with_the_payload_in_result
 
 
 def test_suno_is_not_routable_today_but_queued_on_request(tapi: httpx.Client) -> None:
-    r = tapi.post("/music/generate", json=SUNO)
+    r = tapi.post("/music/generate", json=JAZZ)
     assert r.status_code == 400
     body = r.json()
     assert body["error"] == "not_supported"
@@ -1136,11 +1134,11 @@ def test_suno_is_not_routable_today_but_queued_on_request(tapi: httpx.Client) ->
     assert body["request_id"] == r.headers["x-request-id"]
     assert body["status_code"] == 400
     assert body["retryable"] is False
-    assert "suno/v4.5plus" in body["message"]
+    assert SUNO in body["message"]
     gateway = FakeGateway(queued=["suno/"], job_ids="request", clock=VirtualClock())
     with gateway.serve() as gw, new_client(gw) as c:
         gw.script(timeline=[("queued", 1), ("in_progress", 5)], clips=1)
-        job = create(c, SUNO)
+        job = create(c, JAZZ)
         assert_conforms(job)
         assert job["status"] == "queued"
         assert job["id"].startswith("G-")
@@ -1158,16 +1156,16 @@ def test_queued_can_be_changed_on_a_running_gateway_and_star_queues_everything(
     today: FakeGateway, tapi: httpx.Client
 ) -> None:
     today.queued = ["*"]
-    assert create(tapi, {"model": "eleven-labs/music", "prompt": "x"})["status"] == "queued"
+    assert create(tapi, {"model": ELEVEN, "prompt": "x"})["status"] == "queued"
     today.queued = []
-    assert tapi.post("/music/generate", json=SUNO).status_code == 400
+    assert tapi.post("/music/generate", json=JAZZ).status_code == 400
     with pytest.raises(TypeError):
         today.queued = "suno/"  # a str is an Iterable[str]: refused at run time
 
 
 @pytest.mark.parametrize(
     ("model", "fmt"),
-    [("eleven-labs/music", "aac"), ("minimax/music-2.6", "ogg"), ("minimax/music-3.0", "aac")],
+    [(ELEVEN, "aac"), ("minimax/music-2.6", "ogg"), ("minimax/music-3.0", "aac")],
 )
 def test_a_format_the_provider_refuses_is_the_executors_nested_error(
     today: FakeGateway, tapi: httpx.Client, model: str, fmt: str
@@ -1188,7 +1186,7 @@ def test_the_create_is_held_open_for_the_generation_time(today: FakeGateway) -> 
     today.script(generation_seconds=30)  # held until the client hangs up (then it completes)
     with new_client(today) as c:
         with pytest.raises(httpx.ReadTimeout):
-            c.post("/music/generate", json={"model": "eleven-labs/music"}, timeout=0.3)
+            c.post("/music/generate", json={"model": ELEVEN}, timeout=0.3)
         job = today.jobs[0]
         assert today.creates_in_flight == 1
         assert status(c, job.id)["status"] == "in_progress"  # generating: no audio yet
@@ -1214,11 +1212,11 @@ async def test_hundreds_of_creates_held_open_at_once_are_all_served() -> None:
 def test_the_501_switch_answers_every_music_operation_with_the_disabled_body(
     today: FakeGateway, tapi: httpx.Client
 ) -> None:
-    job = create(tapi, {"model": "eleven-labs/music"})
+    job = create(tapi, {"model": ELEVEN})
     today.music_disabled = True
     for r in (
-        tapi.post("/music/generate", json={"model": "eleven-labs/music"}),
-        tapi.post("/music/generations", json=SUNO),
+        tapi.post("/music/generate", json={"model": ELEVEN}),
+        tapi.post("/music/generations", json=JAZZ),
         tapi.get(f"/music/generate/{job['id']}"),
         tapi.get("/music/generations/nope"),
     ):
@@ -1230,7 +1228,7 @@ def test_the_501_switch_answers_every_music_operation_with_the_disabled_body(
     today.music_disabled = False
     assert status(tapi, job["id"])["status"] == "completed"
     with FakeGateway(music_disabled=True).serve() as off, new_client(off) as c:
-        assert c.post("/music/generate", json={"model": "eleven-labs/music"}).status_code == 501
+        assert c.post("/music/generate", json={"model": ELEVEN}).status_code == 501
 
 
 def test_errors_are_the_normalised_envelope_with_a_request_id(
@@ -1255,10 +1253,10 @@ def test_errors_are_the_normalised_envelope_with_a_request_id(
 
 
 def test_x_request_id_on_success_is_a_switch(tapi: httpx.Client) -> None:
-    answer = tapi.post("/music/generate", json={"model": "eleven-labs/music"})
+    answer = tapi.post("/music/generate", json={"model": ELEVEN})
     assert answer.headers["x-request-id"] == answer.json()["id"]
     with FakeGateway(queued=(), request_id_header=False).serve() as gw, new_client(gw) as c:
-        ok = c.post("/music/generate", json={"model": "eleven-labs/music"})
+        ok = c.post("/music/generate", json={"model": ELEVEN})
         assert ok.status_code == 200
         assert "x-request-id" not in ok.headers
         missing = c.get("/music/generate/none")
@@ -1305,7 +1303,7 @@ def test_scripted_402_504_and_executor_errors(today: FakeGateway, tapi: httpx.Cl
 
 def test_default_status_faults_use_the_envelope_too(today: FakeGateway, tapi: httpx.Client) -> None:
     today.inject(Fault.status(502), on="create")
-    r = tapi.post("/music/generate", json={"model": "eleven-labs/music"})
+    r = tapi.post("/music/generate", json={"model": ELEVEN})
     assert r.status_code == 502
     body = r.json()
     assert body["request_id"] == r.headers["x-request-id"]

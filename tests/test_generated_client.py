@@ -29,12 +29,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
 import pytest
+from _support import ROOT
 
 from ai_stats_gateway import AuthenticatedClient, Client, errors
 from ai_stats_gateway.api.gateway import (
@@ -67,9 +67,7 @@ API_KEY = "sk-test-0123456789"
 # Loading the CA bundle is most of the cost of a new httpx client: build one
 # context (verification on, though only plain http is used here) and share it.
 SSL_CONTEXT = ssl.create_default_context()
-GENERATED_SPEC = (
-    Path(__file__).resolve().parent.parent / "generated" / "ai_stats_gateway" / "openapi.json"
-)
+GENERATED_SPEC = ROOT / "generated" / "ai_stats_gateway" / "openapi.json"
 
 # -- the operations, typed: mypy checks that each module (the alias too) fits ---
 
@@ -210,6 +208,12 @@ class Seen:
 
 @dataclass
 class Gateway:
+    """A plain loopback server for the generated client alone. Not the fake
+    gateway: these tests read the request target as it came off the socket,
+    still percent-encoded (the fake records the decoded path), and answer bytes
+    of their own (``canned``) that the fake would not send, to see what the
+    generated parser makes of them."""
+
     base_url: str = ""
     seen: list[Seen] = field(default_factory=list)
     # When set, every request gets this (status, raw body) instead of the routing.
@@ -565,18 +569,29 @@ def test_enums_hold_exactly_the_upstream_values() -> None:
 # -- every operation, every variant ----------------------------------------------
 
 
+def _check_generated(
+    gateway: Gateway,
+    path: str,
+    body: dict[str, Any],
+    parsed: MusicGenerateResponse | None,
+    detailed: Response[MusicGenerateResponse],
+) -> None:
+    """Both calls (plain and detailed) sent ``body`` and read the created job."""
+    assert len(gateway.seen) == 2
+    for request in gateway.seen:
+        assert_authenticated_json_post(request, path)
+        assert request.json() == body
+    assert_created(parsed)
+    assert detailed.status_code == HTTPStatus.OK
+
+
 @pytest.mark.parametrize("path", list(GENERATE))
 def test_generate_sync_and_sync_detailed(gateway: Gateway, path: str) -> None:
     operation = GENERATE[path]
     with make_client(gateway) as client:
         parsed = operation.sync(client=client, body=SUNO_REQUEST)
         detailed = operation.sync_detailed(client=client, body=SUNO_REQUEST)
-    assert len(gateway.seen) == 2
-    for request in gateway.seen:
-        assert_authenticated_json_post(request, path)
-        assert request.json() == SUNO_BODY
-    assert_created(parsed)
-    assert detailed.status_code == HTTPStatus.OK
+    _check_generated(gateway, path, SUNO_BODY, parsed, detailed)
     assert json.loads(detailed.content) == CREATED
     assert detailed.headers["content-type"] == "application/json"
     assert_created(detailed.parsed)
@@ -588,12 +603,7 @@ async def test_generate_asyncio_and_asyncio_detailed(gateway: Gateway, path: str
     async with make_client(gateway) as client:
         parsed = await operation.asyncio(client=client, body=ELEVENLABS_REQUEST)
         detailed = await operation.asyncio_detailed(client=client, body=ELEVENLABS_REQUEST)
-    assert len(gateway.seen) == 2
-    for request in gateway.seen:
-        assert_authenticated_json_post(request, path)
-        assert request.json() == ELEVENLABS_BODY
-    assert_created(parsed)
-    assert detailed.status_code == HTTPStatus.OK
+    _check_generated(gateway, path, ELEVENLABS_BODY, parsed, detailed)
     assert_created(detailed.parsed)
 
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
 import pytest
+from _support import SUNO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +39,6 @@ from ai_stats_music import (
 from ai_stats_music._filenames import filename_for
 from ai_stats_music.testing import Clip, FakeGateway, VirtualClock
 
-SUNO: Final = "suno/v4.5plus"
 PREFIX: Final = "/v1/music/generate/"
 #: Refused before any request: no URL carries them as one segment.
 REFUSED: Final = ["", ".", "..", "\ud800", "task_\udfff", "x" * 8_193, "\u00e9" * 1_366]
@@ -85,27 +86,51 @@ def _segment(job_id: str) -> bytes:
 
 
 def _sync(
-    gw: FakeGateway, seen: list[httpx.Request], clock: VirtualClock | None = None
+    make_client: Callable[..., MusicClient],
+    seen: list[httpx.Request],
+    clock: VirtualClock | None = None,
 ) -> MusicClient:
     """A client whose every request is recorded as httpx sends it."""
     http = httpx.Client(event_hooks={"request": [seen.append]})
     clock = clock or VirtualClock()
-    return MusicClient(
-        api_key=gw.api_key,
-        base_url=gw.base_url,
-        http_client=http,
-        max_retries=0,
-        sleep=clock.sleep,
-        clock=clock,
-    )
+    return make_client(http_client=http, max_retries=0, sleep=clock.sleep, clock=clock)
+
+
+@pytest.mark.parametrize(
+    ("job_id", "segment"),
+    [
+        ("a/b", "a%2Fb"),
+        ("%2e%2e", "%252e%252e"),
+        ("?x=1", "%3Fx%3D1"),
+        ("#frag", "%23frag"),
+        ("nul\x00", "nul%00"),
+        ("caf\u00e9", "caf%C3%A9"),
+        ("...", "..."),
+    ],
+)
+def test_the_expected_segments_are_spelled_out(job_id: str, segment: str) -> None:
+    """The wire tests below compare with :func:`_segment`; here it is, by hand."""
+    assert _segment(job_id) == (PREFIX + segment).encode()
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"task"])
+def test_a_job_id_that_is_not_text_is_refused_before_any_request(
+    client: MusicClient, fake_gateway: FakeGateway, bad: Any
+) -> None:
+    with pytest.raises(ValueError, match="job id"):
+        client.get(bad)
+    assert fake_gateway.requests == ()
 
 
 @pytest.mark.parametrize("job_id", HOSTILE_IDS, ids=lambda i: repr(i[:12]))
 def test_a_hostile_job_id_is_one_path_segment_on_the_wire(
-    fake_gateway: FakeGateway, fake_clock: VirtualClock, job_id: str
+    fake_gateway: FakeGateway,
+    fake_clock: VirtualClock,
+    make_client: Callable[..., MusicClient],
+    job_id: str,
 ) -> None:
     seen: list[httpx.Request] = []
-    with _sync(fake_gateway, seen, fake_clock) as client:
+    with _sync(make_client, seen, fake_clock) as client:
         # 404; or, for ids with "/", whatever the server makes of "//" (the fake's
         # router redirects): never followed, so the endpoint stays the one asked for.
         with pytest.raises(APIStatusError) as info:
@@ -126,10 +151,10 @@ def test_a_hostile_job_id_is_one_path_segment_on_the_wire(
 
 @pytest.mark.parametrize("job_id", REFUSED, ids=lambda i: repr(i[:12]))
 def test_an_id_no_url_can_carry_is_refused_before_any_request(
-    fake_gateway: FakeGateway, job_id: str
+    fake_gateway: FakeGateway, make_client: Callable[..., MusicClient], job_id: str
 ) -> None:
     seen: list[httpx.Request] = []
-    with _sync(fake_gateway, seen) as client:
+    with _sync(make_client, seen) as client:
         for call in (
             lambda: client.get(job_id),
             lambda: client.wait(job_id),
@@ -141,16 +166,16 @@ def test_an_id_no_url_can_carry_is_refused_before_any_request(
     assert fake_gateway.requests == ()
 
 
-async def test_the_async_client_sends_the_same_segments(fake_gateway: FakeGateway) -> None:
+async def test_the_async_client_sends_the_same_segments(
+    make_aclient: Callable[..., AsyncMusicClient],
+) -> None:
     seen: list[httpx.Request] = []
 
     async def record(request: httpx.Request) -> None:
         seen.append(request)
 
     http = httpx.AsyncClient(event_hooks={"request": [record]})
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, http_client=http
-    ) as client:
+    async with make_aclient(http_client=http) as client:
         for job_id in HOSTILE_IDS:
             with pytest.raises(APIStatusError):
                 await client.get(job_id)
@@ -174,12 +199,12 @@ async def test_the_async_client_sends_the_same_segments(fake_gateway: FakeGatewa
 
 @pytest.mark.parametrize("length", [8_193, 70_000, 1_000_000])
 def test_an_id_too_long_for_any_server_is_refused_with_a_short_message(
-    fake_gateway: FakeGateway, length: int
+    make_client: Callable[..., MusicClient], length: int
 ) -> None:
     """Not httpx's InvalidURL ("URL too long") from deep inside the call."""
     seen: list[httpx.Request] = []
     with (
-        _sync(fake_gateway, seen) as client,
+        _sync(make_client, seen) as client,
         pytest.raises(ValueError, match="job id") as info,
     ):
         client.get("x" * length)
@@ -296,19 +321,17 @@ def _check_name(name: str) -> None:
 
 
 def test_hostile_titles_from_the_gateway_land_inside_dest(
-    fake_gateway: FakeGateway, fake_clock: VirtualClock, tmp_path: Path
+    fake_gateway: FakeGateway,
+    fake_clock: VirtualClock,
+    make_client: Callable[..., MusicClient],
+    tmp_path: Path,
 ) -> None:
     """Titles as the server sends them (JSON over HTTP), downloaded by the client."""
     safe_titles = [t for t in HOSTILE_TITLES if _encodable(t)]  # the fake writes UTF-8 JSON
     fake_gateway.script(timeline=[], clips=[Clip(title=t, duration=0.01) for t in safe_titles])
     dest = tmp_path / "songs"
     dest.mkdir()
-    with MusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        sleep=fake_clock.sleep,
-        clock=fake_clock,
-    ) as client:
+    with make_client(sleep=fake_clock.sleep, clock=fake_clock) as client:
         job = client.create_and_wait(model=SUNO, prompt="x")
         assert [c.title for c in job.output] == [t or "Fake track 3" for t in safe_titles]
         landed = []

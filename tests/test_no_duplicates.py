@@ -15,10 +15,12 @@ the end.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Final
 
 import attrs
 import pytest
+from _support import SUNO, SleepRecorder
 
 from ai_stats_music import (
     AIStatsError,
@@ -33,7 +35,6 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import FakeGateway, Fault, VirtualClock
 
-SUNO: Final = "suno/v4.5plus"
 #: The client's read timeout here (a create's own, ``create_timeout``, and the
 #: status reads' of ``create_and_wait``): long enough for loopback, short for a stall.
 READ_TIMEOUT: Final = 0.3
@@ -70,44 +71,36 @@ def _check_may_exist(error: AIStatsError, expected: type[AIStatsError]) -> None:
 
 
 @pytest.mark.parametrize(("fault", "expected"), AFTER_THE_BODY, ids=_IDS)
-def test_a_create_that_may_have_been_processed_is_sent_once_and_says_so(
-    fake_gateway: FakeGateway, fault: Fault, expected: type[AIStatsError]
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_create_that_may_have_been_processed_is_sent_once_and_says_so(
+    fake_gateway: FakeGateway,
+    make_client: Callable[..., MusicClient],
+    make_aclient: Callable[..., AsyncMusicClient],
+    kind: str,
+    fault: Fault,
+    expected: type[AIStatsError],
 ) -> None:
+    """The sync client's ``create`` and the async client's ``create_and_wait``
+    (a create, then status reads on the same short timeout) alike."""
     fake_gateway.inject(fault, on="create")
-    with (
-        MusicClient(
-            api_key=fake_gateway.api_key,
-            base_url=fake_gateway.base_url,
-            create_timeout=READ_TIMEOUT,
-            sleep=lambda _: None,
-        ) as client,
-        pytest.raises(AIStatsError) as info,
-    ):
-        client.create(model=SUNO, prompt="paid work")
-    _check_may_exist(info.value, expected)
-    assert _creates(fake_gateway) == 1
-    assert fake_gateway.jobs_created == 1
 
-
-@pytest.mark.parametrize(("fault", "expected"), AFTER_THE_BODY, ids=_IDS)
-async def test_the_async_client_sends_it_once_too(
-    fake_gateway: FakeGateway, fault: Fault, expected: type[AIStatsError]
-) -> None:
-    fake_gateway.inject(fault, on="create")
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        timeout=READ_TIMEOUT,
-        create_timeout=READ_TIMEOUT,
-    ) as client:
-        with pytest.raises(AIStatsError) as info:
+    async def paid_work() -> None:
+        if kind == "sync":
+            make_client(create_timeout=READ_TIMEOUT).create(model=SUNO, prompt="paid work")
+        else:
+            client = make_aclient(timeout=READ_TIMEOUT, create_timeout=READ_TIMEOUT)
             await client.create_and_wait(model=SUNO, prompt="paid work")
+
+    with pytest.raises(AIStatsError) as info:
+        await paid_work()
     _check_may_exist(info.value, expected)
     assert _creates(fake_gateway) == 1
     assert fake_gateway.jobs_created == 1
 
 
-def test_at_most_one_job_per_create_call_under_random_faults(fake_clock: VirtualClock) -> None:
+def test_at_most_one_job_per_create_call_under_random_faults(
+    fake_gateway: FakeGateway, fake_clock: VirtualClock, make_client: Callable[..., MusicClient]
+) -> None:
     """200 create calls, half of them hit by a fault of any kind, before or after processing.
 
     Per call: a job back means exactly one job made (that one); an error that
@@ -126,35 +119,28 @@ def test_at_most_one_job_per_create_call_under_random_faults(fake_clock: Virtual
     # "may_exist" splits in two: a job was made (the caller must look for it) or
     # not (the fault struck before processing; the client cannot tell which).
     outcomes = {"job": 0, "may_exist_made": 0, "may_exist_not_made": 0, "none": 0}
-    with (
-        FakeGateway(clock=fake_clock).serve() as gw,
-        MusicClient(
-            api_key=gw.api_key,
-            base_url=gw.base_url,
-            create_timeout=READ_TIMEOUT,
-            sleep=fake_clock.sleep,
-        ) as client,
-    ):
-        for i in range(200):
-            if rng.random() < 0.5:
-                gw.inject(rng.choice(faults), on="create")
-            before = {job.id for job in gw.jobs}
-            try:
-                got: MusicJob | AIStatsError = client.create(model=SUNO, prompt=f"call {i}")
-            except AIStatsError as exc:
-                got = exc
-            made = {job.id for job in gw.jobs} - before
-            assert len(made) <= 1, f"call {i} made {len(made)} jobs"
-            if isinstance(got, MusicJob):
-                assert made == {got.id}
-                outcomes["job"] += 1
-            elif isinstance(got, APIError) and got.job_may_exist:
-                outcomes["may_exist_made" if made else "may_exist_not_made"] += 1
-            else:
-                assert made == set(), f"call {i}: {got!r} made a job without saying so"
-                outcomes["none"] += 1
-            gw.clear_faults()
-        assert gw.jobs_created == outcomes["job"] + outcomes["may_exist_made"]
+    gw = fake_gateway
+    client = make_client(create_timeout=READ_TIMEOUT, sleep=fake_clock.sleep)
+    for i in range(200):
+        if rng.random() < 0.5:
+            gw.inject(rng.choice(faults), on="create")
+        before = {job.id for job in gw.jobs}
+        try:
+            got: MusicJob | AIStatsError = client.create(model=SUNO, prompt=f"call {i}")
+        except AIStatsError as exc:
+            got = exc
+        made = {job.id for job in gw.jobs} - before
+        assert len(made) <= 1, f"call {i} made {len(made)} jobs"
+        if isinstance(got, MusicJob):
+            assert made == {got.id}
+            outcomes["job"] += 1
+        elif isinstance(got, APIError) and got.job_may_exist:
+            outcomes["may_exist_made" if made else "may_exist_not_made"] += 1
+        else:
+            assert made == set(), f"call {i}: {got!r} made a job without saying so"
+            outcomes["none"] += 1
+        gw.clear_faults()
+    assert gw.jobs_created == outcomes["job"] + outcomes["may_exist_made"]
     print(f"\n200 create calls under random faults: {outcomes}")  # the README's figures (-s)
     # Both kinds of "may exist" were seen; no error hid a job.
     assert outcomes["may_exist_made"] > 0, outcomes
@@ -163,17 +149,15 @@ def test_at_most_one_job_per_create_call_under_random_faults(fake_clock: Virtual
 
 
 def test_a_429_or_503_with_retry_after_is_trusted_to_mean_not_processed(
-    fake_gateway: FakeGateway,
+    fake_gateway: FakeGateway, make_client: Callable[..., MusicClient], sleeps: SleepRecorder
 ) -> None:
     """The stated trust: such an answer is retried (once, after the wait it names).
 
     A gateway that processed the request and then answered 503 with
     Retry-After would get it twice: HTTP says it must not (RFC 9110, RFC 6585).
     """
-    slept: list[float] = []
-    with MusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, sleep=slept.append
-    ) as client:
+    slept = sleeps.delays
+    with make_client() as client:
         for code in (429, 503):
             fake_gateway.inject(Fault.status(code, retry_after=2), on="create")
             client.create(model=SUNO, prompt="x")
@@ -186,3 +170,13 @@ def test_a_429_or_503_with_retry_after_is_trusted_to_mean_not_processed(
         )
         client.create(model=SUNO, prompt="y")
     assert fake_gateway.jobs_created == 4
+
+
+def test_a_503_without_retry_after_is_not_retried(
+    fake_gateway: FakeGateway, client: MusicClient
+) -> None:
+    """Nothing says the gateway did not start the job: one try, a ServerError."""
+    fake_gateway.inject(Fault.status(503), on="create")
+    with pytest.raises(ServerError):
+        client.create(model=SUNO, prompt="x")
+    assert _creates(fake_gateway) == 1

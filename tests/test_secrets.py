@@ -31,6 +31,7 @@ from typing import Any, Final
 import attrs
 import httpx
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -43,7 +44,6 @@ from ai_stats_music import (
 from ai_stats_music.cli import main
 from ai_stats_music.testing import Clip, FakeGateway, Fault, VirtualClock
 
-SUNO: Final = "suno/v4.5plus"
 KEY: Final = "sk-sec-7Hq2Zr9WkX4mN8vB3cJ6tY1pL5sD0fGa"
 #: What is looked for: the key's first 8 characters (a cut key leaks a prefix).
 PIECE: Final = KEY[:8]
@@ -102,19 +102,30 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def gw(clock: VirtualClock) -> Iterator[FakeGateway]:
+def fake_gateway(clock: VirtualClock) -> Iterator[FakeGateway]:
+    """The fake gateway of this file: it knows the long key :data:`KEY`, on the
+    virtual clock (``make_client`` and ``make_aclient`` build on it)."""
     with FakeGateway(api_key=KEY, clock=clock).serve() as gateway:
         yield gateway
 
 
-def _client(gw: FakeGateway, clock: VirtualClock, **kwargs: Any) -> MusicClient:
-    return MusicClient(api_key=KEY, base_url=gw.base_url, sleep=clock.sleep, clock=clock, **kwargs)
+@pytest.fixture
+def gw(fake_gateway: FakeGateway) -> FakeGateway:
+    return fake_gateway
 
 
-def _aclient(gw: FakeGateway, clock: VirtualClock, **kwargs: Any) -> AsyncMusicClient:
-    return AsyncMusicClient(
-        api_key=KEY, base_url=gw.base_url, sleep=clock.asleep, clock=clock, **kwargs
-    )
+@pytest.fixture
+def new(make_client: Callable[..., MusicClient], clock: VirtualClock) -> Callable[..., MusicClient]:
+    """``make_client`` on the virtual clock."""
+    return functools.partial(make_client, sleep=clock.sleep, clock=clock)
+
+
+@pytest.fixture
+def anew(
+    make_aclient: Callable[..., AsyncMusicClient], clock: VirtualClock
+) -> Callable[..., AsyncMusicClient]:
+    """``make_aclient`` on the virtual clock."""
+    return functools.partial(make_aclient, sleep=clock.asleep, clock=clock)
 
 
 class Raised:
@@ -214,12 +225,26 @@ def _check_logs(caplog: pytest.LogCaptureFixture) -> int:
 # -- the scenarios ---------------------------------------------------------------------
 
 
+@attrs.frozen
+class Witness:
+    """What the scenarios look at once they ran: every request that left the
+    process (and what the gateway received), and every log record."""
+
+    outbound: Outbound
+    logs: pytest.LogCaptureFixture
+
+    def check(self, gw: FakeGateway, *, api: str | None = None) -> tuple[int, int]:
+        """Checks both for the key; how many requests and log records were checked."""
+        return _check_requests(gw, self.outbound, api=api), _check_logs(self.logs)
+
+
+@pytest.fixture
+def witness(outbound: Outbound, debug_logs: pytest.LogCaptureFixture) -> Witness:
+    return Witness(outbound=outbound, logs=debug_logs)
+
+
 def test_sync_client_keeps_the_key_in_the_authorization_header_only(
-    gw: FakeGateway,
-    clock: VirtualClock,
-    outbound: Outbound,
-    debug_logs: pytest.LogCaptureFixture,
-    tmp_path: Path,
+    gw: FakeGateway, new: Callable[..., MusicClient], witness: Witness, tmp_path: Path
 ) -> None:
     raised = Raised()
     api = gw.base_url
@@ -227,7 +252,7 @@ def test_sync_client_keeps_the_key_in_the_authorization_header_only(
     # jobs are done as soon as they are created.
     gw.script(prompt="many", timeline=[])
     gw.script(timeline=[("queued", 2), ("in_progress", 10)], clips=[Clip(duration=1)], times=20)
-    with _client(gw, clock) as client, _client(gw, clock, max_retries=0) as once:
+    with new() as client, new(max_retries=0) as once:
         job = client.create_and_wait(model=SUNO, prompt="happy path")
         client.download(job.output[0], tmp_path)
         for fault in _echoes():  # each answer echoing the key, read by each operation
@@ -257,13 +282,12 @@ def test_sync_client_keeps_the_key_in_the_authorization_header_only(
         for shown in (repr(client), repr(client.raw), repr(vars(client)), repr(job), str(job)):
             assert not _leaks(shown)
     # the dead gateway: a connection error names the URL, never the key
-    with MusicClient(api_key=KEY, base_url=gw.base_url, max_retries=0) as dead:
+    with new(max_retries=0) as dead:
         gw.stop()
         raised(lambda: dead.get("task_000001"))
     assert len(raised.errors) >= 20
     _check_errors(raised.errors)
-    requests = _check_requests(gw, outbound, api=api)
-    records = _check_logs(debug_logs)
+    requests, records = witness.check(gw, api=api)
     assert requests > 50
     assert records > 50  # the loggers did log, at DEBUG
     print(f"\nsync: {requests} requests, {records} log records, {len(raised.errors)} errors")
@@ -275,15 +299,11 @@ def attrs_after(fault: Fault) -> Fault:
 
 
 async def test_async_client_keeps_the_key_in_the_authorization_header_only(
-    gw: FakeGateway,
-    clock: VirtualClock,
-    outbound: Outbound,
-    debug_logs: pytest.LogCaptureFixture,
-    tmp_path: Path,
+    gw: FakeGateway, anew: Callable[..., AsyncMusicClient], witness: Witness, tmp_path: Path
 ) -> None:
     raised = Raised()
     gw.script(timeline=[("in_progress", 5)], clips=[Clip(duration=1)], times=30)
-    async with _aclient(gw, clock) as client, _aclient(gw, clock, max_retries=0) as once:
+    async with anew() as client, anew(max_retries=0) as once:
         job = await client.create_and_wait(model=SUNO, prompt="happy path")
         await client.download(job.output[0], tmp_path)
         for fault in _echoes():
@@ -302,16 +322,14 @@ async def test_async_client_keeps_the_key_in_the_authorization_header_only(
         assert not _leaks(repr(client.raw))
     assert len(raised.errors) >= 15
     _check_errors(raised.errors)
-    requests = _check_requests(gw, outbound)
-    records = _check_logs(debug_logs)
+    requests, records = witness.check(gw)
     assert requests > 20
     assert records > 20
     print(f"\nasync: {requests} requests, {records} log records, {len(raised.errors)} errors")
 
 
 def test_the_command_line_never_prints_the_key(
-    outbound: Outbound,
-    debug_logs: pytest.LogCaptureFixture,
+    witness: Witness,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -356,8 +374,7 @@ def test_the_command_line_never_prints_the_key(
     assert {1, 4, 5} <= set(codes)  # API errors, the timeout, the refused key
     for output in outputs:
         assert not _leaks(output), output
-    requests = _check_requests(gw, outbound, api=api)
-    records = _check_logs(debug_logs)
+    requests, records = witness.check(gw, api=api)
     assert requests > 20
     print(f"\ncli: {len(outputs)} runs, {requests} requests, {records} log records")
 
@@ -366,11 +383,11 @@ def test_the_command_line_never_prints_the_key(
 
 
 def test_a_job_whose_error_or_status_echoes_the_key_does_not_leak_it(
-    gw: FakeGateway, clock: VirtualClock
+    gw: FakeGateway, new: Callable[..., MusicClient]
 ) -> None:
     gw.script(timeline=[("in_progress", 3)], final="failed", error={"message": f"echo {KEY}"})
     raised = Raised()
-    with _client(gw, clock) as client:
+    with new() as client:
         raised(lambda: client.create_and_wait(model=SUNO, prompt="x"))
         gw.script(timeline=[("in_progress", 3600)])
         created = client.create(model=SUNO, prompt="y")
@@ -385,10 +402,10 @@ def test_a_job_whose_error_or_status_echoes_the_key_does_not_leak_it(
 
 @pytest.mark.parametrize("fault", _echoes(), ids=lambda f: f.describe()[:40])
 def test_an_echoed_key_is_scrubbed_whole_or_cut(
-    gw: FakeGateway, clock: VirtualClock, fault: Fault
+    gw: FakeGateway, new: Callable[..., MusicClient], fault: Fault
 ) -> None:
     gw.inject(fault, on="status")
-    with _client(gw, clock, max_retries=0) as client, pytest.raises(AIStatsError) as info:
+    with new(max_retries=0) as client, pytest.raises(AIStatsError) as info:
         client.get("task_000001")
     assert not _leaks(str(info.value))
     assert not _leaks(repr(info.value))

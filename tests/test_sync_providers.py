@@ -8,13 +8,14 @@ literal bodies (``tests/data/examples``) and counts what it was asked, so
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Final
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Final, Literal
 
 import httpx
 import pytest
+from _support import ELEVEN, EXAMPLES, EitherClient
 
 from ai_stats_music import (
     AIStatsError,
@@ -31,10 +32,8 @@ from ai_stats_music import (
 from ai_stats_music._core import DEFAULT_CREATE_READ_TIMEOUT
 from ai_stats_music.testing import VirtualClock
 
-EXAMPLES: Final = Path(__file__).parent / "data" / "examples"
 BASE: Final = "http://127.0.0.1:9/v1"  # never reached: the transport answers
 KEY: Final = "sk-sync-providers-0123456789"
-MODEL: Final = "eleven-labs/music"
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -86,6 +85,24 @@ def async_client(gw: Gateway, **kwargs: Any) -> AsyncMusicClient:
     )
 
 
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> Literal["sync", "async"]:
+    """The test runs twice: once over the sync client, once over the async one."""
+    value: Literal["sync", "async"] = request.param
+    return value
+
+
+@contextlib.asynccontextmanager
+async def either_over(
+    gw: Gateway, kind: Literal["sync", "async"], **kwargs: Any
+) -> AsyncIterator[EitherClient]:
+    """Both clients over ``gw``, behind the one face of ``EitherClient`` (the
+    conftest's ``either`` is wired to the fake gateway; these answer literally)."""
+    with sync_client(gw, **kwargs) as sync:
+        async with async_client(gw, **kwargs) as aio:
+            yield EitherClient(kind=kind, sync=sync, aio=aio)
+
+
 COMPLETED: Final = {
     "minimax": example("create-minimax-gmicloud.json"),
     "elevenlabs-stored": example("status-elevenlabs-stored.json"),
@@ -97,21 +114,14 @@ COMPLETED: Final = {
 
 
 @pytest.mark.parametrize("name", sorted(COMPLETED))
-def test_a_create_answered_completed_needs_no_status_request(name: str) -> None:
+async def test_a_create_answered_completed_needs_no_status_request(
+    name: str, kind: Literal["sync", "async"]
+) -> None:
     gw = Gateway(create=(200, COMPLETED[name], {}))  # a status read would be a 404
-    with sync_client(gw) as client:
-        job = client.create_and_wait(model=MODEL, prompt="x")
+    async with either_over(gw, kind) as client:
+        job = await client.create_and_wait(model=ELEVEN, prompt="x")
     assert job.is_completed
     assert job.to_dict() == COMPLETED[name]
-    assert (gw.count("POST"), gw.count("GET")) == (1, 0)
-
-
-@pytest.mark.parametrize("name", sorted(COMPLETED))
-async def test_the_async_client_needs_none_either(name: str) -> None:
-    gw = Gateway(create=(200, COMPLETED[name], {}))
-    async with async_client(gw) as client:
-        job = await client.create_and_wait(model=MODEL, prompt="x")
-    assert job.is_completed
     assert (gw.count("POST"), gw.count("GET")) == (1, 0)
 
 
@@ -122,51 +132,35 @@ def _failed() -> dict[str, Any]:
     return body
 
 
-def test_a_create_answered_failed_raises_music_job_failed_with_the_job() -> None:
+async def test_a_create_answered_failed_raises_music_job_failed_with_the_job(
+    kind: Literal["sync", "async"],
+) -> None:
     gw = Gateway(create=(200, _failed(), {}))
-    with sync_client(gw) as client, pytest.raises(MusicJobFailed) as info:
-        client.create_and_wait(model=MODEL, prompt="x")
+    async with either_over(gw, kind) as client:
+        with pytest.raises(MusicJobFailed) as info:
+            await client.create_and_wait(model=ELEVEN, prompt="x")
     assert info.value.job_id == "req_01JY6MUSIC123"
     assert info.value.job.is_failed
     assert info.value.job.to_dict() == _failed()  # the provider's payload is kept
     assert (gw.count("POST"), gw.count("GET")) == (1, 0)
 
 
-async def test_async_a_create_answered_failed_raises_too() -> None:
-    gw = Gateway(create=(200, _failed(), {}))
-    async with async_client(gw) as client:
-        with pytest.raises(MusicJobFailed) as info:
-            await client.create_and_wait(model=MODEL, prompt="x")
-    assert info.value.job.is_failed
-    assert gw.count("GET") == 0
-
-
 def test_create_returns_a_failed_answer_rather_than_raising_it() -> None:
     gw = Gateway(create=(200, _failed(), {}))
     with sync_client(gw) as client:
-        job = client.create(model=MODEL, prompt="x")
+        job = client.create(model=ELEVEN, prompt="x")
     assert job.is_failed
 
 
-def test_wait_given_a_terminal_job_makes_no_request() -> None:
+async def test_wait_given_a_terminal_job_makes_no_request(kind: Literal["sync", "async"]) -> None:
     gw = Gateway(create=(200, COMPLETED["minimax"], {}))
     done = MusicJob.from_dict(COMPLETED["minimax"])
     failed = MusicJob.from_dict(_failed())
-    with sync_client(gw) as client:
-        assert client.wait(done) is done
-        with pytest.raises(MusicJobFailed) as info:
-            client.wait(failed)
-    assert info.value.job is failed
-    assert gw.requests == []
-
-
-async def test_async_wait_given_a_terminal_job_makes_no_request() -> None:
-    gw = Gateway(create=(200, COMPLETED["minimax"], {}))
-    done = MusicJob.from_dict(COMPLETED["minimax"])
-    async with async_client(gw) as client:
+    async with either_over(gw, kind) as client:
         assert await client.wait(done) is done
-        with pytest.raises(MusicJobFailed):
-            await client.wait(MusicJob.from_dict(_failed()))
+        with pytest.raises(MusicJobFailed) as info:
+            await client.wait(failed)
+    assert info.value.job is failed
     assert gw.requests == []
 
 
@@ -186,25 +180,14 @@ def _terminal_jobs() -> list[MusicJob]:
     ]
 
 
-def test_sync_wait_many_reports_terminal_jobs_at_once() -> None:
+async def test_wait_many_reports_terminal_jobs_at_once(kind: Literal["sync", "async"]) -> None:
     gw = Gateway(create=(500, {}, {}))
-    with sync_client(gw) as client:
-        results = {r.job_id: r for r in client.wait_many(_terminal_jobs())}
+    async with either_over(gw, kind) as client:
+        results = {r.job_id: r for r in await client.wait_many(_terminal_jobs())}
     assert set(results) == {"req_01JY6MUSIC123", "req_music_2", "req_failed"}
     assert results["req_01JY6MUSIC123"].ok
+    assert results["req_music_2"].ok
     assert isinstance(results["req_failed"].error, MusicJobFailed)
-    assert gw.requests == []
-
-
-async def test_async_wait_many_reports_terminal_jobs_at_once() -> None:
-    gw = Gateway(create=(500, {}, {}))
-    async with async_client(gw) as client:
-        results = {r.job_id: r async for r in client.wait_many(_terminal_jobs())}
-    assert [results[i].ok for i in ("req_01JY6MUSIC123", "req_music_2", "req_failed")] == [
-        True,
-        True,
-        False,
-    ]
     assert gw.requests == []
 
 
@@ -226,43 +209,30 @@ def _disabled() -> Answer:
     return (501, example("error-feature-disabled-501.json"), {"Cache-Control": "no-store"})
 
 
-def test_a_501_create_is_sent_once_and_made_no_job() -> None:
+async def test_a_501_create_is_sent_once_and_made_no_job(kind: Literal["sync", "async"]) -> None:
     gw = Gateway(create=_disabled())
-    with sync_client(gw, max_retries=5) as client, pytest.raises(FeatureDisabledError) as info:
-        client.create(model=MODEL, prompt="x")
-    assert not info.value.job_may_exist
-    assert "may exist" not in str(info.value)
-    assert "music endpoints are temporarily disabled." in str(info.value)
-    assert gw.count("POST") == 1
+    async with either_over(gw, kind, max_retries=5) as client:
+        for sent, call in enumerate((client.create, client.create_and_wait), start=1):
+            with pytest.raises(FeatureDisabledError) as info:
+                await call(model=ELEVEN, prompt="x")
+            assert not info.value.job_may_exist
+            assert "may exist" not in str(info.value)
+            assert "music endpoints are temporarily disabled." in str(info.value)
+            assert gw.count("POST") == sent
 
 
-async def test_async_a_501_create_is_sent_once_and_made_no_job() -> None:
-    gw = Gateway(create=_disabled())
-    async with async_client(gw, max_retries=5) as client:
-        with pytest.raises(FeatureDisabledError) as info:
-            await client.create_and_wait(model=MODEL, prompt="x")
-    assert not info.value.job_may_exist
-    assert gw.count("POST") == 1
-
-
-def test_a_501_status_read_is_not_retried_and_ends_a_wait_at_once() -> None:
+async def test_a_501_status_read_is_not_retried_and_ends_a_wait_at_once(
+    kind: Literal["sync", "async"],
+) -> None:
     gw = Gateway(create=_disabled(), status=_disabled())
-    with sync_client(gw, max_retries=5) as client:
+    async with either_over(gw, kind, max_retries=5) as client:
         with pytest.raises(FeatureDisabledError) as got:
-            client.get("req_1")
+            await client.get("req_1")
         assert gw.count("GET") == 1
         with pytest.raises(FeatureDisabledError) as waited:
-            client.wait("req_1", deadline=600)
+            await client.wait("req_1", deadline=600)
     assert gw.count("GET") == 2  # one more: the wait did not poll on
     assert got.value.job_id == waited.value.job_id == "req_1"
-
-
-async def test_async_a_501_ends_a_wait_at_once() -> None:
-    gw = Gateway(create=_disabled(), status=_disabled())
-    async with async_client(gw) as client:
-        with pytest.raises(FeatureDisabledError):
-            await client.wait("req_1", deadline=600)
-    assert gw.count("GET") == 1
 
 
 # -- 504 and 402 on create ---------------------------------------------------------------
@@ -273,27 +243,21 @@ def _queue_timeout() -> Answer:
     return (504, body, {"X-Request-Id": "G-01JQ504"})
 
 
-def test_a_504_create_may_have_made_a_job_under_its_request_id() -> None:
+async def test_a_504_create_may_have_made_a_job_under_its_request_id(
+    kind: Literal["sync", "async"],
+) -> None:
     gw = Gateway(create=_queue_timeout())
-    with sync_client(gw) as client, pytest.raises(ServerError) as info:
-        client.create(model="minimax/music-2.6", prompt="x")
-    error = info.value
-    assert error.status_code == 504
-    assert error.job_may_exist
-    assert error.request_id == "G-01JQ504"
-    assert "may exist" in str(error)
-    assert "client.wait('G-01JQ504')" in str(error)
-    assert gw.count("POST") == 1  # paid work: not retried
-
-
-async def test_async_a_504_create_says_the_same() -> None:
-    gw = Gateway(create=_queue_timeout())
-    async with async_client(gw) as client:
-        with pytest.raises(ServerError) as info:
-            await client.create_and_wait(model="minimax/music-2.6", prompt="x")
-    assert info.value.job_may_exist
-    assert info.value.request_id == "G-01JQ504"
-    assert gw.count("POST") == 1
+    async with either_over(gw, kind) as client:
+        for sent, call in enumerate((client.create, client.create_and_wait), start=1):
+            with pytest.raises(ServerError) as info:
+                await call(model="minimax/music-2.6", prompt="x")
+            error = info.value
+            assert error.status_code == 504
+            assert error.job_may_exist
+            assert error.request_id == "G-01JQ504"
+            assert "may exist" in str(error)
+            assert "client.wait('G-01JQ504')" in str(error)
+            assert gw.count("POST") == sent  # paid work: not retried
 
 
 def test_the_request_id_of_a_504_leads_to_the_job_or_to_a_clear_404() -> None:
@@ -313,7 +277,7 @@ def test_a_402_create_raises_insufficient_funds_and_made_no_job() -> None:
     body = {"error": "insufficient_funds", "reason": "balance below minimum", "min_usd": 1.5}
     gw = Gateway(create=(402, body, {}))
     with sync_client(gw) as client, pytest.raises(InsufficientFundsError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert info.value.min_usd == 1.5
     assert not info.value.job_may_exist
     assert gw.count("POST") == 1
@@ -323,7 +287,7 @@ def test_the_key_echoed_in_an_error_body_is_scrubbed() -> None:
     body = {"error": "unauthorised", "message": f"bad key {KEY}", "request_id": KEY}
     gw = Gateway(create=(502, body, {}))
     with sync_client(gw) as client, pytest.raises(ServerError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert KEY not in str(info.value)
     assert KEY[:12] not in str(info.value)
 
@@ -341,7 +305,7 @@ def test_a_create_waits_for_generation_and_a_status_read_does_not() -> None:
         status=(200, COMPLETED["suno-completed"], {}),
     )
     with sync_client(gw) as client:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
         client.get("task_123")
     sent = _timeouts_sent(gw)
     assert sent["POST"] == {
@@ -370,28 +334,19 @@ def test_a_create_waits_for_generation_and_a_status_read_does_not() -> None:
     ],
     ids=["seconds", "none", "httpx-timeout"],
 )
-def test_the_create_timeout_is_set_on_the_client_or_per_call(
-    given: Any, expected: dict[str, float | None]
+async def test_the_create_timeout_is_set_on_the_client_or_per_call(
+    given: Any, expected: dict[str, float | None], kind: Literal["sync", "async"]
 ) -> None:
     created: Answer = (200, COMPLETED["minimax"], {})
     on_client, per_call = Gateway(create=created), Gateway(create=created)
-    with sync_client(on_client, create_timeout=given, timeout=3) as client:
-        client.create(model=MODEL, prompt="x")
-    with sync_client(per_call, timeout=3) as client:
-        client.create(model=MODEL, prompt="x", timeout=given)
-        client.create_and_wait(model=MODEL, prompt="x", create_timeout=given)
+    async with either_over(on_client, kind, create_timeout=given, timeout=3) as client:
+        await client.create(model=ELEVEN, prompt="x")
+    async with either_over(per_call, kind, timeout=3) as client:
+        await client.create(model=ELEVEN, prompt="x", timeout=given)
+        await client.create_and_wait(model=ELEVEN, prompt="x", create_timeout=given)
     assert [r.extensions["timeout"] for r in on_client.requests + per_call.requests] == [
         expected
     ] * 3
-
-
-async def test_async_create_timeouts_match_sync() -> None:
-    gw = Gateway(create=(200, COMPLETED["minimax"], {}))
-    async with async_client(gw, create_timeout=45) as client:
-        await client.create(model=MODEL, prompt="x")
-        await client.create_and_wait(model=MODEL, prompt="x", create_timeout=20)
-    assert [r.extensions["timeout"]["read"] for r in gw.requests] == [45.0, 20.0]
-    assert {r.extensions["timeout"]["pool"] for r in gw.requests} == {None}
 
 
 def test_a_bad_create_timeout_is_refused_clearly() -> None:
@@ -402,7 +357,7 @@ def test_a_bad_create_timeout_is_refused_clearly() -> None:
             MusicClient(api_key=KEY, base_url=BASE, create_timeout=bad)
     gw = Gateway(create=(200, COMPLETED["minimax"], {}))
     with sync_client(gw) as client, pytest.raises(ValueError, match="timeout"):
-        client.create(model=MODEL, prompt="x", timeout=-1)
+        client.create(model=ELEVEN, prompt="x", timeout=-1)
     assert gw.requests == []  # refused before anything was sent
 
 
@@ -413,10 +368,10 @@ def _read_timeout(request: httpx.Request | None = None) -> httpx.ReadTimeout:
 async def _create_and_wait(client: MusicClient | AsyncMusicClient) -> None:
     if isinstance(client, MusicClient):
         with client:
-            client.create_and_wait(model=MODEL, prompt="x")
+            client.create_and_wait(model=ELEVEN, prompt="x")
     else:
         async with client:
-            await client.create_and_wait(model=MODEL, prompt="x")
+            await client.create_and_wait(model=ELEVEN, prompt="x")
 
 
 @pytest.mark.parametrize("make", [sync_client, async_client], ids=["sync", "async"])
@@ -441,7 +396,7 @@ async def test_a_create_that_times_out_says_a_paid_job_may_exist_with_no_id(
 def test_waiting_for_a_connection_is_never_a_job_that_may_exist() -> None:
     gw = Gateway(create=httpx.PoolTimeout("no connection free"))
     with sync_client(gw, max_retries=2) as client, pytest.raises(APITimeoutError) as info:
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert not info.value.job_may_exist
     assert not info.value.may_have_reached_server
     assert "was not sent" in str(info.value)
@@ -466,7 +421,7 @@ def test_the_key_and_base_url_come_from_the_phaseo_variables(clean_env: pytest.M
     http = httpx.Client(transport=httpx.MockTransport(gw))
     with MusicClient(http_client=http) as client:
         assert client.base_url == "http://127.0.0.1:7/v1"
-        client.create(model=MODEL, prompt="x")
+        client.create(model=ELEVEN, prompt="x")
     assert gw.requests[0].headers["authorization"] == "Bearer sk-phaseo"
     assert str(gw.requests[0].url) == "http://127.0.0.1:7/v1/music/generate"
 
@@ -480,7 +435,7 @@ async def test_the_ai_stats_variables_come_first(clean_env: pytest.MonkeyPatch) 
     http = httpx.AsyncClient(transport=httpx.MockTransport(gw))
     async with AsyncMusicClient(http_client=http) as client:
         assert client.base_url == "http://127.0.0.1:5/v1"
-        await client.create(model=MODEL, prompt="x")
+        await client.create(model=ELEVEN, prompt="x")
     await http.aclose()
     assert gw.requests[0].headers["authorization"] == "Bearer sk-ai-stats"
 
@@ -492,7 +447,7 @@ def test_a_blank_ai_stats_key_falls_back_to_the_phaseo_one(clean_env: pytest.Mon
     with MusicClient(
         base_url=BASE, http_client=httpx.Client(transport=httpx.MockTransport(gw))
     ) as c:
-        c.create(model=MODEL, prompt="x")
+        c.create(model=ELEVEN, prompt="x")
     assert gw.requests[0].headers["authorization"] == "Bearer sk-phaseo"
 
 

@@ -12,13 +12,16 @@ asserts a duration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import Iterator
-from typing import Any, Final
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Final, Literal
 
 import httpx
 import pytest
+from _servers import read_request
+from _support import ELEVEN, EitherClient
 
 from ai_stats_music import (
     APITimeoutError,
@@ -29,14 +32,13 @@ from ai_stats_music import (
 )
 
 KEY: Final = "sk-trickle-test-key"
-MODEL: Final = "eleven-labs/music"
 TRICKLE_GAP: Final = 0.05  # seconds between two bytes of a trickled answer
 TIMEOUT: Final = 0.5  # the request timeout under test: 10 gaps
 
 
 def _answer(job_id: str, status: str) -> bytes:
     body = json.dumps(
-        {"id": job_id, "object": "music", "status": status, "model": MODEL, "provider": "x"}
+        {"id": job_id, "object": "music", "status": status, "model": ELEVEN, "provider": "x"}
     ).encode()
     return (
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
@@ -46,7 +48,10 @@ def _answer(job_id: str, status: str) -> bytes:
 
 
 class Server:
-    """How it answers is chosen by the request's ``x-test`` header:
+    """Not the fake gateway: its faults stall or cut an answer, none sends it one
+    byte at a time, and none tells whether the client hung up before the end.
+
+    How it answers is chosen by the request's ``x-test`` header:
     ``trickle`` (every byte, the status line included, one at a time),
     ``trickle-body`` (the head at once, then the body byte by byte) or
     ``hold=SECONDS`` (the whole answer after that long)."""
@@ -86,18 +91,11 @@ class Server:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                fields = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
-                if length := int(fields.get("content-length", "0")):
-                    await reader.readexactly(length)
+                line, fields, _ = await read_request(reader)
                 how = fields.get("x-test", "")
                 self.received.append(how)
                 self.received_one.set()
-                path = lines[0].split()[1]
+                path = line.split()[1]
                 job_id = path.rsplit("/", 1)[-1] if "/generate/" in path else "G-created"
                 answer = _answer(job_id, "queued" if job_id != "G-created" else "completed")
                 if how.startswith("hold="):
@@ -139,54 +137,44 @@ def _cut_off(srv: Server) -> None:
     assert not srv.finished.is_set()
 
 
+@contextlib.asynccontextmanager
+async def either_at(
+    base_url: str, kind: Literal["sync", "async"], **settings: Any
+) -> AsyncIterator[EitherClient]:
+    """Both clients of this server, behind the one face of ``EitherClient`` (the
+    conftest's ``either`` is wired to the fake gateway, which cannot trickle)."""
+    with MusicClient(api_key=KEY, base_url=base_url, **settings) as sync:
+        async with AsyncMusicClient(api_key=KEY, base_url=base_url, **settings) as aio:
+            yield EitherClient(kind=kind, sync=sync, aio=aio)
+
+
 @pytest.mark.parametrize("how", ["trickle", "trickle-body"])
-def test_sync_status_read_ends_at_its_timeout(server: tuple[Server, str], how: str) -> None:
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_status_read_ends_at_its_timeout(
+    server: tuple[Server, str], kind: Literal["sync", "async"], how: str
+) -> None:
     srv, base_url = server
-    with (
-        MusicClient(api_key=KEY, base_url=base_url, max_retries=0) as client,
-        pytest.raises(APITimeoutError) as caught,
-    ):
-        client.get("job_1", timeout=TIMEOUT, extra_headers={"x-test": how})
+    async with either_at(base_url, kind, max_retries=0) as client:
+        with pytest.raises(APITimeoutError) as caught:
+            await client.get("job_1", timeout=TIMEOUT, extra_headers={"x-test": how})
     assert "ReadTimeout" in str(caught.value)
     assert caught.value.job_id == "job_1"
     assert caught.value.may_have_reached_server
     _cut_off(srv)
 
 
-@pytest.mark.parametrize("how", ["trickle", "trickle-body"])
-async def test_async_status_read_ends_at_its_timeout(server: tuple[Server, str], how: str) -> None:
-    srv, base_url = server
-    async with AsyncMusicClient(api_key=KEY, base_url=base_url, max_retries=0) as client:
-        with pytest.raises(APITimeoutError) as caught:
-            await client.get("job_1", timeout=TIMEOUT, extra_headers={"x-test": how})
-    assert "ReadTimeout" in str(caught.value)
-    _cut_off(srv)
-
-
-def test_sync_trickled_create_times_out_saying_a_job_may_exist(
-    server: tuple[Server, str],
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_trickled_create_times_out_saying_a_job_may_exist(
+    server: tuple[Server, str], kind: Literal["sync", "async"]
 ) -> None:
     srv, base_url = server
-    with (
-        MusicClient(api_key=KEY, base_url=base_url) as client,
-        pytest.raises(APITimeoutError) as caught,
-    ):
-        client.create(model=MODEL, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"})
-    assert caught.value.job_may_exist
-    assert srv.received == ["trickle"]  # a create that may have reached the server: not retried
-    _cut_off(srv)
-
-
-async def test_async_trickled_create_times_out_saying_a_job_may_exist(
-    server: tuple[Server, str],
-) -> None:
-    srv, base_url = server
-    async with AsyncMusicClient(api_key=KEY, base_url=base_url) as client:
+    async with either_at(base_url, kind) as client:
         with pytest.raises(APITimeoutError) as caught:
             await client.create(
-                model=MODEL, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
+                model=ELEVEN, prompt="p", timeout=TIMEOUT, extra_headers={"x-test": "trickle"}
             )
     assert caught.value.job_may_exist
+    assert srv.received == ["trickle"]  # a create that may have reached the server: not retried
     _cut_off(srv)
 
 
@@ -216,14 +204,14 @@ def test_sync_pool_wait_does_not_count(server: tuple[Server, str]) -> None:
 
         def hold() -> None:
             first["job"] = client.create(
-                model=MODEL, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
+                model=ELEVEN, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
             )
 
         holder = threading.Thread(target=hold)
         holder.start()
         assert srv.received_one.wait(10)  # the first create has the connection
         second = client.create(
-            model=MODEL,
+            model=ELEVEN,
             prompt="p",
             timeout=SECOND_TIMEOUT,
             extra_headers={"x-test": f"hold={QUICK}"},
@@ -240,13 +228,13 @@ async def test_async_pool_wait_does_not_count(server: tuple[Server, str]) -> Non
     async with AsyncMusicClient(api_key=KEY, base_url=base_url, limits=one) as client:
         holder = asyncio.ensure_future(
             client.create(
-                model=MODEL, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
+                model=ELEVEN, prompt="p", timeout=10.0, extra_headers={"x-test": f"hold={HELD}"}
             )
         )
         # the first create has the connection (the server runs in another thread)
         assert await asyncio.to_thread(srv.received_one.wait, 10)
         second = await client.create(
-            model=MODEL,
+            model=ELEVEN,
             prompt="p",
             timeout=SECOND_TIMEOUT,
             extra_headers={"x-test": f"hold={QUICK}"},

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from _support import EXAMPLES
 
 from ai_stats_music import (
     APIStatusError,
@@ -29,7 +30,6 @@ from ai_stats_music import (
     ServerError,
 )
 
-EXAMPLES: Final = Path(__file__).resolve().parent / "data" / "examples"
 KEY: Final = "sk-upstream-examples"
 
 
