@@ -28,7 +28,7 @@ from ai_stats_music import (
     NotFoundError,
     ServerError,
 )
-from ai_stats_music._core import DEFAULT_CREATE_READ_TIMEOUT
+from ai_stats_music._config import DEFAULT_CREATE_READ_TIMEOUT
 from ai_stats_music.testing import VirtualClock
 
 EXAMPLES: Final = Path(__file__).parent / "data" / "examples"

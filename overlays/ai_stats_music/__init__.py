@@ -15,7 +15,6 @@ from ._client import (
     NotGiven,
     TimeoutTypes,
 )
-from ._core import RetryPolicy
 from ._errors import (
     AIStatsError,
     APIConnectionError,
@@ -28,22 +27,14 @@ from ._errors import (
     FeatureDisabledError,
     InsufficientFundsError,
     MalformedResponseError,
-    MusicJobFailed,
-    MusicJobTimeout,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
-from ._models import (
-    JobContext,
-    JobStatus,
-    MusicClip,
-    MusicCost,
-    MusicJob,
-    MusicJobError,
-    MusicUsage,
-)
+from ._job_errors import MusicJobFailed, MusicJobTimeout
+from ._job_parts import MusicClip, MusicCost, MusicUsage
+from ._models import JobContext, JobStatus, MusicJob, MusicJobError
 from ._options import (
     AudioFormat,
     CreateParams,
@@ -57,6 +48,7 @@ from ._options import (
     check_suno_rules,
 )
 from ._polling import OnUpdate, PollPolicy, WaitResult
+from ._retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:

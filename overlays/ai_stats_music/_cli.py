@@ -24,19 +24,19 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from ._audio import MusicAudio
+from ._checks import check_job_id
 from ._cli_display import Console, describe_job, human_size
 from ._client import MusicClient
-from ._core import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS, check_job_id, env_api_key
+from ._config import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS, env_api_key
 from ._download import _BY_CONTENT_TYPE
 from ._errors import (
     AIStatsError,
     APIError,
     APIStatusError,
     AuthenticationError,
-    MusicJobFailed,
-    MusicJobTimeout,
     PermissionDeniedError,
 )
+from ._job_errors import MusicJobFailed, MusicJobTimeout
 from ._models import MusicJob
 from ._options import AudioFormat, build_request
 from ._polling import PollPolicy

@@ -32,36 +32,31 @@ import attrs
 import httpx
 
 from . import _gen
-from ._core import (
-    DEFAULT_CREATE_TIMEOUT,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    RetryPolicy,
-    _Secret,
+from ._answers import create_kwargs, parse_job, poll_hint, status_kwargs
+from ._checks import (
     bind_event_loop,
     check_headers,
     check_job_id,
     check_max_retries,
     check_query,
     check_timeout,
-    create_kwargs,
     create_timeout_of,
     job_id_of,
-    log,
-    log_response,
-    note_create_failure,
-    parse_job,
-    poll_hint,
+)
+from ._config import (
+    DEFAULT_CREATE_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    _Secret,
     resolve_api_key,
     resolve_base_url,
-    scrub,
-    status_kwargs,
-    transport_error,
 )
 from ._deadline import budget, install
-from ._errors import AIStatsError, APIError, MalformedResponseError, status_error
+from ._errors import AIStatsError, APIError, MalformedResponseError
+from ._failures import note_create_failure, status_error, transport_error
 from ._gen import AuthenticatedClient
-from ._models import MusicClip, MusicJob
+from ._job_parts import MusicClip
+from ._log import log, log_response
+from ._models import MusicJob
 from ._options import (
     AudioFormat,
     DebugOptions,
@@ -80,6 +75,8 @@ from ._polling import (
     wait_many_sync,
     wait_sync,
 )
+from ._redact import scrub
+from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:

@@ -32,9 +32,11 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 
 from ._audio import MusicAudio, audio_from_clip
-from ._core import redact, transport_error
-from ._errors import AIStatsError, APIError, DownloadError, status_error
-from ._models import MusicClip, MusicJob
+from ._errors import AIStatsError, APIError, DownloadError
+from ._failures import status_error, transport_error
+from ._job_parts import MusicClip
+from ._models import MusicJob
+from ._redact import redact
 
 __all__ = [
     "MAX_REDIRECTS",
