@@ -33,7 +33,7 @@ job model, are in ``_job_errors``, so that the models can raise
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -359,3 +359,17 @@ class FeatureDisabledError(APIStatusError):
     read -- a wait ends at once on it, and a create that got it made no job
     (``job_may_exist`` is False).
     """
+
+
+#: The class of each status with one of its own; any other 5xx is a
+#: :class:`ServerError`, any other status an :class:`APIStatusError`.
+STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientFundsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: BadRequestError,
+    429: RateLimitError,
+    501: FeatureDisabledError,
+}

@@ -19,33 +19,17 @@ import httpx
 
 from ._envelope import CODE_PREVIEW, cut, detail, error_fields
 from ._errors import (
+    STATUS_CLASSES,
     APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
     FeatureDisabledError,
-    InsufficientFundsError,
     MalformedResponseError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
     ServerError,
 )
 
 __all__ = ["note_create_failure", "status_error", "transport_error"]
-
-_STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: InsufficientFundsError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    422: BadRequestError,
-    429: RateLimitError,
-    501: FeatureDisabledError,
-}
 
 
 def _body(response: httpx.Response) -> Any:
@@ -64,7 +48,7 @@ def _what(request: httpx.Request) -> str:
 def status_error(response: httpx.Response, *, job_id: str | None = None) -> APIStatusError:
     """The typed error for a non-success answer (the body must have been read)."""
     body = _body(response)
-    cls = _STATUS_CLASSES.get(response.status_code)
+    cls = STATUS_CLASSES.get(response.status_code)
     if cls is None:
         cls = ServerError if response.status_code >= 500 else APIStatusError
     code, _ = error_fields(body)

@@ -3,7 +3,9 @@
 Flat models, each a row of scalars named as their wire keys: parsed and
 written back by the same two functions (``_model_fields.parse_flat`` and
 ``flat_to_dict``), under the rules of ``_models`` (strict where the client
-depends on it, tolerant where the API is loose, lossless).
+depends on it, tolerant where the API is loose, lossless). Which types each
+key takes is read from the class's own annotations (``flat_table``), so a
+field is declared once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._model_fields import INT, JSON, LIST, NUM, STR, flat_to_dict, parse_flat
+from ._model_fields import JSON, flat_table, flat_to_dict, parse_flat
 
 __all__ = ["MusicClip", "MusicCost", "MusicUsage", "cost_of"]
 
@@ -54,24 +56,8 @@ class MusicUsage:
         return flat_to_dict(self, _USAGE_FIELDS)
 
 
-_USAGE_FIELDS: Final = {
-    name: (name, types)
-    for name, types in (
-        ("requests", INT),
-        ("output_audio_count", INT),
-        ("output_audio_seconds", NUM),
-        ("input_tokens", INT),
-        ("output_tokens", INT),
-        ("total_tokens", INT),
-        ("cost_nanos", INT),
-        ("cost_cents", NUM),
-        ("currency", STR),
-        ("pricing_lines", LIST),
-    )
-}
-
-
-_USAGE_DEFAULTS: Final = dict.fromkeys(a for a, _ in _USAGE_FIELDS.values())
+_USAGE_FIELDS: Final = flat_table(MusicUsage)
+_USAGE_DEFAULTS: Final = dict.fromkeys(_USAGE_FIELDS)
 _COST_KEYS: Final = ("cost_nanos", "cost_cents", "currency", "pricing_lines")
 
 
@@ -137,20 +123,7 @@ class MusicClip:
         return flat_to_dict(self, _CLIP_FIELDS)
 
 
-_CLIP_FIELDS: Final = {
-    name: (name, types)
-    for name, types in (
-        ("index", INT),
-        ("id", STR),
-        ("audio_url", STR),
-        ("audio_base64", STR),
-        ("stream_audio_url", STR),
-        ("image_url", STR),
-        ("title", STR),
-        ("tags", STR),
-        ("duration", NUM),
-    )
-}
+_CLIP_FIELDS: Final = flat_table(MusicClip)
 
 
 _CLIP_DEFAULTS: Final = dict.fromkeys(_CLIP_FIELDS)

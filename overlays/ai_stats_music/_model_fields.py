@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias, TypeVar
 
+import attrs
+
 from ._errors import MalformedResponseError
 
 JSON: TypeAlias = Any
@@ -26,6 +28,15 @@ STR: Final = (str,)
 INT: Final = (int,)
 NUM: Final = (int, float)  # exact types: a bool is not a number here
 LIST: Final = (list,)
+#: The exact types a flat model's field takes on the wire, by its annotation.
+_WIRE_TYPES: Final[dict[str, tuple[type, ...]]] = {
+    "int | None": INT,
+    "float | None": NUM,
+    "str | None": STR,
+    "list[JSON] | None": LIST,
+}
+#: The fields of every model that are not wire keys of their own.
+_NOT_WIRE: Final = frozenset({"additional_properties", "_nulls"})
 
 
 def parse_fields(
@@ -93,6 +104,17 @@ def require_mapping(src: object, where: str) -> Mapping[str, Any]:
             f"expected a JSON object for {where}, got {type(src).__name__}", field=where
         )
     return src
+
+
+def flat_table(cls: type) -> dict[str, tuple[str, tuple[type, ...]]]:
+    """The wire table of a flat model, from its attrs fields in declaration order:
+    each field is the wire key of its name, taking the exact types its annotation
+    names (an annotation not in ``_WIRE_TYPES`` fails at import, not on an answer)."""
+    return {
+        f.name: (f.name, _WIRE_TYPES[str(f.type)])
+        for f in attrs.fields(cls)
+        if f.name not in _NOT_WIRE
+    }
 
 
 def parse_flat(
