@@ -30,7 +30,7 @@ import attrs
 import httpx
 
 from ai_stats_music import AIStatsError, MusicJob, PollPolicy
-from ai_stats_music._errors import status_error
+from ai_stats_music._failures import status_error
 from ai_stats_music._polling import Done, Fail, Sleep, Waiter
 
 __all__ = [

@@ -3,7 +3,7 @@
 Hypothesis writes the answers -- wrong types, missing fields, nulls, huge
 strings, deep nesting, invalid UTF-8, JSON that is not an object, bytes that
 are not JSON -- and each goes through the path a real answer takes:
-``_core.parse_job`` and ``_errors.status_error`` on an ``httpx.Response``, and
+``_answers.parse_job`` and ``_failures.status_error`` on an ``httpx.Response``, and
 for a share of them the whole client (``get``, ``create``, ``wait``, sync and
 async) over an ``httpx.MockTransport``. The documented outcomes:
 
@@ -54,8 +54,9 @@ from ai_stats_music import (
     RateLimitError,
     ServerError,
 )
-from ai_stats_music._core import parse_job, poll_hint
-from ai_stats_music._errors import parse_retry_after, status_error
+from ai_stats_music._answers import parse_job, poll_hint
+from ai_stats_music._envelope import parse_retry_after
+from ai_stats_music._failures import status_error
 from ai_stats_music.testing import VirtualClock
 
 BASE: Final = "http://127.0.0.1:9/v1"  # never reached: every request goes to a MockTransport

@@ -28,8 +28,8 @@ from ai_stats_music import (
     RateLimitError,
     ServerError,
 )
-from ai_stats_music._core import RetryPolicy, is_transient, note_create_failure, retry_after_of
-from ai_stats_music._errors import status_error
+from ai_stats_music._failures import note_create_failure, status_error
+from ai_stats_music._retry import RetryPolicy, is_transient, retry_after_of
 
 EXAMPLES: Final = Path(__file__).parent / "data" / "examples"
 URL: Final = "https://api.phaseo.app/v1/music/generate"

@@ -28,7 +28,7 @@ from ai_stats_music import (
     TraceLevel,
     VocalGender,
 )
-from ai_stats_music._core import create_kwargs
+from ai_stats_music._answers import create_kwargs
 from ai_stats_music._options import build_request
 
 

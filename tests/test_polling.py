@@ -41,7 +41,7 @@ from ai_stats_music import (
     RateLimitError,
     ServerError,
 )
-from ai_stats_music._errors import status_error
+from ai_stats_music._failures import status_error
 from ai_stats_music._polling import (
     Done,
     Fail,

@@ -19,7 +19,7 @@ from ai_stats_music import (
     MusicJobTimeout,
     PollPolicy,
 )
-from ai_stats_music._core import MIN_API_KEY_CHARS, scrub
+from ai_stats_music._redact import MIN_API_KEY_CHARS, scrub
 from ai_stats_music.testing import DEFAULT_API_KEY, FakeGateway
 
 KEY = "sk-robust-key-0001"

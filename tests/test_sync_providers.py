@@ -29,7 +29,7 @@ from ai_stats_music import (
     NotFoundError,
     ServerError,
 )
-from ai_stats_music._core import DEFAULT_CREATE_READ_TIMEOUT
+from ai_stats_music._config import DEFAULT_CREATE_READ_TIMEOUT
 from ai_stats_music.testing import VirtualClock
 
 BASE: Final = "http://127.0.0.1:9/v1"  # never reached: the transport answers

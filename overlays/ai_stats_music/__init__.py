@@ -10,7 +10,6 @@ from ._async_client import AsyncMusicClient
 from ._attempts import TimeoutTypes
 from ._audio import MusicAudio
 from ._base_client import BaseMusicClient
-from ._core import RetryPolicy
 from ._errors import (
     AIStatsError,
     APIConnectionError,
@@ -23,22 +22,14 @@ from ._errors import (
     FeatureDisabledError,
     InsufficientFundsError,
     MalformedResponseError,
-    MusicJobFailed,
-    MusicJobTimeout,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
-from ._models import (
-    JobContext,
-    JobStatus,
-    MusicClip,
-    MusicCost,
-    MusicJob,
-    MusicJobError,
-    MusicUsage,
-)
+from ._job_errors import MusicJobFailed, MusicJobTimeout
+from ._job_parts import MusicClip, MusicCost, MusicUsage
+from ._models import JobContext, JobStatus, MusicJob, MusicJobError
 from ._not_given import NOT_GIVEN, NotGiven
 from ._options import (
     AudioFormat,
@@ -53,6 +44,7 @@ from ._options import (
     check_suno_rules,
 )
 from ._polling import OnUpdate, PollPolicy, WaitResult
+from ._retry import RetryPolicy
 from ._sync_client import MusicClient
 from ._version import __version__
 

@@ -17,21 +17,13 @@ from typing import Any, Final, Generic, TypeAlias, TypedDict, TypeVar
 import attrs
 import httpx
 
-from ._core import (
-    DEFAULT_MAX_RETRIES,
-    RetryPolicy,
-    check_headers,
-    check_max_retries,
-    check_query,
-    check_timeout,
-    log,
-    log_response,
-    note_create_failure,
-    scrub,
-    transport_error,
-)
-from ._errors import APIError, MalformedResponseError, status_error
+from ._checks import check_headers, check_max_retries, check_query, check_timeout
+from ._errors import APIError, MalformedResponseError
+from ._failures import note_create_failure, status_error, transport_error
+from ._log import log, log_response
 from ._not_given import NotGiven
+from ._redact import scrub
+from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 
 __all__ = [
     "LAST_POLL_TIMEOUT",
@@ -228,7 +220,7 @@ def request_of(
     job_id: str | None,
     call: Call,
 ) -> Request[_T]:
-    """The call that ``kwargs`` (from ``_core``) make, with ``call``'s options
+    """The call that ``kwargs`` (from ``_answers``) make, with ``call``'s options
     applied; ``pool_headers`` are those the pool sends by default."""
     # An absolute URL spares httpx a merge with its base URL on every
     # request (and a client passed in may have another base URL, or none).

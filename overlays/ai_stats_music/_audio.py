@@ -24,7 +24,7 @@ from urllib.parse import unquote_to_bytes
 import attrs
 
 from ._errors import MalformedResponseError
-from ._models import MusicClip
+from ._job_parts import MusicClip
 
 if TYPE_CHECKING:
     from ._models import MusicJob

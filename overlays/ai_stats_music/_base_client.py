@@ -22,6 +22,7 @@ import attrs
 import httpx
 
 from . import _gen
+from ._answers import create_kwargs, parse_job, poll_hint, status_kwargs
 from ._attempts import (
     NO_RETRY,
     Attempts,
@@ -32,25 +33,16 @@ from ._attempts import (
     call_of,
     request_of,
 )
-from ._core import (
-    RetryPolicy,
-    check_job_id,
-    check_timeout,
-    create_kwargs,
-    create_timeout_of,
-    job_id_of,
-    log,
-    parse_job,
-    poll_hint,
-    scrub,
-    status_kwargs,
-)
+from ._checks import check_job_id, check_timeout, create_timeout_of, job_id_of
 from ._errors import AIStatsError
+from ._log import log
 from ._models import MusicJob
 from ._not_given import NotGiven
 from ._options import AudioFormat
 from ._polling import OnUpdate, PollPolicy
 from ._pool import Pool, closed_error
+from ._redact import scrub
+from ._retry import RetryPolicy
 from ._settings import SettingChanges, Settings
 
 __all__ = ["BaseMusicClient"]
@@ -227,7 +219,7 @@ class BaseMusicClient:
         job_id: str | None,
         call: Call,
     ) -> Request[_T]:
-        """The call ``kwargs`` (from ``_core``) make, sent by this client."""
+        """The call ``kwargs`` (from ``_answers``) make, sent by this client."""
         return request_of(
             kwargs,
             parse,

@@ -33,8 +33,9 @@ from ._cli_steps import (
     see_through,
     summary,
 )
-from ._core import API_KEY_ENV, API_KEY_ENVS, env_api_key
-from ._errors import AIStatsError, MusicJobFailed
+from ._config import API_KEY_ENV, API_KEY_ENVS, env_api_key
+from ._errors import AIStatsError
+from ._job_errors import MusicJobFailed
 from ._models import MusicJob
 from ._polling import PollPolicy
 from ._sync_client import MusicClient

@@ -20,6 +20,7 @@ from typing import Any, Final, TextIO
 
 from ._audio import MusicAudio
 from ._models import MusicJob
+from ._redact import redact
 
 __all__ = ["Console", "clean", "describe_job", "human_size"]
 
@@ -154,9 +155,7 @@ class Console:
             self._err(line)
 
     def _redact(self, text: str) -> str:
-        if self.secret and self.secret in text:
-            return text.replace(self.secret, "***")
-        return text
+        return redact(text, self.secret) if self.secret else text
 
     def _out(self, line: str) -> None:
         print(_printable(self._redact(line), self.stdout), file=self.stdout, flush=True)

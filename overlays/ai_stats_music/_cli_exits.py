@@ -17,10 +17,9 @@ from ._errors import (
     APIError,
     APIStatusError,
     AuthenticationError,
-    MusicJobFailed,
-    MusicJobTimeout,
     PermissionDeniedError,
 )
+from ._job_errors import MusicJobFailed, MusicJobTimeout
 
 if TYPE_CHECKING:
     from ._models import MusicJob

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Callable
 from typing import Final, NoReturn
 
+from ._checks import check_job_id
 from ._cli_display import Console
 from ._cli_exits import DEBUG_ENV, Exit
-from ._core import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS, check_job_id
+from ._config import API_KEY_ENV, API_KEY_ENVS, BASE_URL_ENV, BASE_URL_ENVS
 from ._options import AudioFormat
 from ._version import __version__
 

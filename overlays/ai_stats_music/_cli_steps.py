@@ -20,8 +20,8 @@ import attrs
 from ._audio import MusicAudio
 from ._cli_display import Console, human_size
 from ._cli_exits import CliError, Exit
-from ._errors import MusicJobFailed
 from ._filenames import media_type_for
+from ._job_errors import MusicJobFailed
 from ._models import MusicJob
 from ._options import build_request
 

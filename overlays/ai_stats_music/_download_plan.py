@@ -20,12 +20,13 @@ from urllib.parse import parse_qsl
 import httpx
 
 from ._audio import MusicAudio, audio_from_clip
-from ._core import redact, transport_error
 from ._destination import check_replaceable, resolve_destination
-from ._errors import AIStatsError, APIError, DownloadError, status_error
+from ._errors import AIStatsError, APIError, DownloadError
+from ._failures import status_error, transport_error
 from ._filenames import NameBook, extension_for, inside, stem_for
-from ._models import MusicClip
+from ._job_parts import MusicClip
 from ._partfile import PartFile
+from ._redact import redact
 
 __all__ = ["MAX_REDIRECTS", "Plan", "Progress", "Source", "check_url", "display_url"]
 

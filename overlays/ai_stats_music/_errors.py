@@ -18,24 +18,26 @@ broadly or as narrowly as it needs::
     │   │   └── APITimeoutError
     │   ├── MalformedResponseError    (an answer that cannot be parsed)
     │   └── DownloadError             (audio that could not be saved whole)
-    └── MusicJobError-s from waiting: MusicJobFailed, MusicJobTimeout
+    └── MusicJobError-s from waiting: MusicJobFailed, MusicJobTimeout (in ``_job_errors``)
 
 Every error that concerns a known job carries ``job_id``, so a job that was
 paid for is never lost in an exception. No message or repr contains the API key:
 errors are built from status codes, bodies and URLs, never from request headers.
+
+This module holds the classes only. The errors made from answers and transport
+failures are built in ``_failures``; the fields a status error reads from its
+body come from ``_envelope``; the errors about a job's outcome, which need the
+job model, are in ``_job_errors``, so that the models can raise
+``MalformedResponseError`` without an import cycle.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
 import httpx
 
-if TYPE_CHECKING:
-    from ._models import MusicJob
+from ._envelope import error_fields, number_field, parse_retry_after, request_id_of
 
 __all__ = [
     "AIStatsError",
@@ -49,15 +51,11 @@ __all__ = [
     "FeatureDisabledError",
     "InsufficientFundsError",
     "MalformedResponseError",
-    "MusicJobFailed",
-    "MusicJobTimeout",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
 ]
-
-_BODY_PREVIEW = 300
 
 
 class AIStatsError(Exception):
@@ -295,9 +293,9 @@ class APIStatusError(APIError):
         self.response = response
         self.status_code = response.status_code
         self.body = body
-        self.error_code, self.reason = _error_fields(body)
-        self.request_id = _request_id(body, response)
-        self.retry_after_seconds = _number_field(body, "retry_after_seconds")
+        self.error_code, self.reason = error_fields(body)
+        self.request_id = request_id_of(body, response)
+        self.retry_after_seconds = number_field(body, "retry_after_seconds")
 
 
 class BadRequestError(APIStatusError):
@@ -344,7 +342,7 @@ class InsufficientFundsError(APIStatusError):
         self, message: str, *, response: httpx.Response, body: Any, job_id: str | None = None
     ) -> None:
         super().__init__(message, response=response, body=body, job_id=job_id)
-        self.min_usd = _number_field(body, "min_usd")
+        self.min_usd = number_field(body, "min_usd")
 
 
 class ServerError(APIStatusError):
@@ -363,181 +361,9 @@ class FeatureDisabledError(APIStatusError):
     """
 
 
-class MusicJobFailed(AIStatsError):
-    """The job ended in status ``failed``; ``job`` is the job, ``error`` its details."""
-
-    job: MusicJob
-
-    def __init__(self, job: MusicJob) -> None:
-        details = f": {job.error}" if job.error is not None else ""
-        super().__init__(f"music job {job.id!r} failed{details}", job_id=job.id)
-        self.job = job
-
-    @property
-    def error(self) -> Any:
-        return self.job.error
-
-
-class MusicJobTimeout(AIStatsError):
-    """The wait's deadline passed before the job ended. The job may still
-    finish: wait again with ``job_id`` (``last_job`` is the last status seen).
-
-    ``polls`` is how many status reads the wait made and ``failed_polls`` how
-    many of them failed (refused, dropped, 5xx...); ``last_error`` is the last
-    failure (also the ``__cause__`` when the very last read failed). A wait
-    that ran out on nothing but failures is not a slow job: the message says
-    so and names the last failure, so that a dead network is not mistaken for
-    a long generation.
-    """
-
-    job_id: str
-    last_job: MusicJob | None
-    timeout: float | None
-    polls: int
-    failed_polls: int
-    last_error: AIStatsError | None
-
-    def __init__(
-        self,
-        job_id: str,
-        *,
-        last_job: MusicJob | None,
-        timeout: float | None,
-        polls: int = 0,
-        failed_polls: int = 0,
-        last_error: AIStatsError | None = None,
-    ) -> None:
-        status = f" (last status {str(last_job.status)!r})" if last_job is not None else ""
-        failures = ""
-        if failed_polls:
-            said = "" if last_error is None else f", the last: {_failure(last_error)}"
-            if failed_polls >= polls:
-                failures = f"; every status read failed ({failed_polls}{said})"
-            else:
-                failures = f"; {failed_polls} of {polls} status reads failed{said}"
-        super().__init__(
-            f"music job {job_id!r} did not finish within {timeout} s{status}{failures}; "
-            "it may still finish: wait again with its id",
-            job_id=job_id,
-        )
-        self.last_job = last_job
-        self.timeout = timeout
-        self.polls = polls
-        self.failed_polls = failed_polls
-        self.last_error = last_error
-
-
-def _failure(error: AIStatsError) -> str:
-    """A failure as a message quotes it: its type and the start of its text."""
-    text = error.message if len(error.message) <= 200 else error.message[:197] + "..."
-    return f"{type(error).__name__}: {text}"
-
-
-#: How much of the code, of each text and of all texts together a message shows.
-_CODE_PREVIEW = 120
-_TEXT_PREVIEW = 300
-_TEXTS_PREVIEW = 600
-#: The ``details`` entries read for the message (the rest are in ``body``).
-_MAX_DETAILS = 5
-
-
-def _string(value: Any) -> str | None:
-    """A non-blank string, stripped; anything else (None, numbers, objects) is none."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text:
-            return text
-    return None
-
-
-def _error_fields(body: Any) -> tuple[str | None, str | None]:
-    """``error_code`` and ``reason`` from any of the envelope's shapes."""
-    if not isinstance(body, dict):
-        return None, None
-    error, reason = body.get("error"), _string(body.get("reason"))
-    if isinstance(error, dict):  # {"error": {"code"/"type": ..., "message"/"reason": ...}}
-        code = _string(error.get("code")) or _string(error.get("type"))
-        reason = reason or _string(error.get("reason")) or _string(error.get("message"))
-        return code, reason
-    return _string(error), reason
-
-
-def _request_id(body: Any, response: httpx.Response) -> str | None:
-    if isinstance(body, dict):
-        found = _string(body.get("request_id")) or _string(body.get("generation_id"))
-        if found is not None:
-            return found
-    return _string(response.headers.get("x-request-id"))
-
-
-def _number_field(body: Any, name: str) -> float | None:
-    """A finite, non-negative number the body gives under ``name`` (a number or its text)."""
-    if not isinstance(body, dict):
-        return None
-    value = body.get(name)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer too large for a float
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def _texts(body: Any) -> list[str]:
-    """Every human text the envelope carries, in order, each once.
-
-    The gateway puts its words in whichever of these it has: ``message``,
-    ``description``, ``reason``, the nested ``error``'s ``message`` /
-    ``description`` / ``reason``, ``upstream_error``'s ``message`` /
-    ``description``, and ``details[].message``. Any may be missing, null or of
-    the wrong type; only non-blank strings count.
-    """
-    if not isinstance(body, dict):
-        return []
-    found: list[Any] = [body.get("message"), body.get("description"), body.get("reason")]
-    for name in ("error", "upstream_error"):
-        nested = body.get(name)
-        if isinstance(nested, dict):
-            found += [nested.get("message"), nested.get("description"), nested.get("reason")]
-    details = body.get("details")
-    if isinstance(details, list):
-        for detail in details[:_MAX_DETAILS]:
-            found.append(detail.get("message") if isinstance(detail, dict) else detail)
-    texts: list[str] = []
-    for value in found:
-        text = _string(value)
-        if text is not None and text not in texts:
-            texts.append(text)
-    return texts
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _detail(body: Any, code: str | None) -> str:
-    """What the message says after the status: the code, then the texts."""
-    texts = [_cut(t, _TEXT_PREVIEW) for t in _texts(body) if t != code]
-    said = _cut("; ".join(texts), _TEXTS_PREVIEW) if texts else ""
-    code = code and _cut(code, _CODE_PREVIEW)
-    if code and said:
-        return f": {code}: {said}"
-    if code or said:
-        return f": {code or said}"
-    if isinstance(body, str) and body.strip():
-        return f": {body.strip()[:_BODY_PREVIEW]!r}"
-    return ""
-
-
-_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+#: The class of each status with one of its own; any other 5xx is a
+#: :class:`ServerError`, any other status an :class:`APIStatusError`.
+STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
     400: BadRequestError,
     401: AuthenticationError,
     402: InsufficientFundsError,
@@ -547,46 +373,3 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
     501: FeatureDisabledError,
 }
-
-
-def status_error(response: httpx.Response, *, job_id: str | None = None) -> APIStatusError:
-    """The typed error for a non-success answer (the body must have been read)."""
-    body: Any
-    try:
-        body = json.loads(response.content) if response.content else None
-    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
-        body = response.content.decode("utf-8", "replace")
-    cls = _STATUS_CLASSES.get(response.status_code)
-    if cls is None:
-        cls = ServerError if response.status_code >= 500 else APIStatusError
-    code, _ = _error_fields(body)
-    request = response.request
-    what = f"{request.method} {request.url.copy_with(query=None)}"
-    message = f"{what} answered HTTP {response.status_code}{_detail(body, code)}"
-    if job_id is not None and response.status_code == 404:
-        message += f" (job {job_id!r} not found)"
-    error = cls(message, response=response, body=body, job_id=job_id)
-    if error.request_id is not None:
-        error.message += f" (request id {_cut(error.request_id, _CODE_PREVIEW)!r})"
-        error.args = (error.message,)
-    return error
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            import email.utils
-
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from ._models import MusicClip
+from ._job_parts import MusicClip
 
 __all__ = [
     "NameBook",

@@ -11,20 +11,22 @@ No record carries the API key. The URLs logged carry none (the key travels in
 a header), their query strings are left out all the same (a signed audio URL's
 query is a credential), and a filter on the logger takes out, from every
 record, the key of every client made in this process -- a server's error text
-may echo it -- and any ``Bearer`` token.
+may echo it -- and any ``Bearer`` token (the logic is ``_redact``'s, shared
+with the errors and the command line).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from typing import Final, TextIO
 
 import httpx
 
-__all__ = ["LOG_ENV", "log", "log_response", "remember_secret", "scrub_key", "setup_from_env"]
+from ._redact import scrub_known
+
+__all__ = ["LOG_ENV", "log", "log_response", "setup_from_env"]
 
 LOG_ENV: Final = "AI_STATS_LOG"
 #: The values of ``AI_STATS_LOG`` that turn the stderr handler on; any other is ignored.
@@ -33,47 +35,13 @@ FORMAT: Final = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
 
 log: Final = logging.getLogger("ai_stats_music")
 
-#: The keys of the clients made in this process, longest first (see ``_scrub_text``).
-_secrets: list[str] = []
-#: The shortest start of a key that is taken out (the shortest key accepted: ``_core``).
-_PREFIX_MIN: Final = 8
-_BEARER: Final = re.compile(r"(?i)\bbearer\s+[^\s'\"]+")
-
-
-def remember_secret(secret: str) -> None:
-    """Take ``secret`` (an API key) out of every record logged from now on."""
-    if secret and secret not in _secrets:
-        _secrets.append(secret)
-        _secrets.sort(key=len, reverse=True)
-
-
-def scrub_key(text: str, secret: str) -> str:
-    """``text`` without ``secret``: the whole key, then any start of it of
-    ``_PREFIX_MIN`` characters or more (an error's body preview may cut an
-    echoed key short). The one implementation: errors (``_core.scrub``) and
-    log records use it alike."""
-    if not secret or secret[:_PREFIX_MIN] not in text:
-        return text  # neither the key nor a start of it long enough to remove
-    text = text.replace(secret, "***")
-    for end in range(len(secret) - 1, _PREFIX_MIN - 1, -1):
-        if secret[:end] in text:
-            text = text.replace(secret[:end], "***")
-    return text
-
-
-def _scrub_text(text: str) -> str:
-    text = _BEARER.sub("Bearer ***", text)
-    for secret in _secrets:
-        text = scrub_key(text, secret)
-    return text
-
 
 class _Scrubber(logging.Filter):
     """Renders each record's message once, without any known key in it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = _scrub_text(message)
+        clean = scrub_known(message)
         if clean != message or record.args:
             record.msg, record.args = clean, None
         return True

@@ -27,9 +27,10 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from ._core import is_transient, retry_after_of
-from ._errors import AIStatsError, MusicJobFailed, MusicJobTimeout
+from ._errors import AIStatsError
+from ._job_errors import MusicJobFailed, MusicJobTimeout
 from ._models import MusicJob
+from ._retry import is_transient, retry_after_of
 
 log = logging.getLogger("ai_stats_music")
 

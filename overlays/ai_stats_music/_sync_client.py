@@ -22,10 +22,11 @@ import httpx
 
 from ._attempts import Call, Done, Request, TimeoutTypes, status_error_of
 from ._base_client import BaseMusicClient, _formats, checked_jobs
-from ._core import DEFAULT_CREATE_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy, scrub
+from ._config import DEFAULT_CREATE_TIMEOUT, DEFAULT_TIMEOUT
 from ._deadline import budget
 from ._gen import AuthenticatedClient
-from ._models import MusicClip, MusicJob
+from ._job_parts import MusicClip
+from ._models import MusicJob
 from ._not_given import NOT_GIVEN, NotGiven
 from ._options import (
     AudioFormat,
@@ -37,6 +38,8 @@ from ._options import (
 )
 from ._polling import OnUpdate, PollPolicy, WaitResult, wait_many_sync, wait_sync
 from ._pool import Forward, Pool, check_given, new_sync_downloads, new_sync_pool
+from ._redact import scrub
+from ._retry import RetryPolicy
 from ._settings import Settings
 
 if TYPE_CHECKING:
