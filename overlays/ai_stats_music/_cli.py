@@ -39,7 +39,7 @@ from ._errors import (
 )
 from ._models import MusicJob
 from ._options import AudioFormat, build_request
-from ._polling import PollPolicy
+from ._poll_policy import PollPolicy
 from ._version import __version__
 
 __all__ = ["Exit", "main"]

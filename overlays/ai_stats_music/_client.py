@@ -1,7 +1,7 @@
 """``MusicClient`` and ``AsyncMusicClient``: the same methods, sync and async.
 
 Both are thin I/O drivers around ``_core`` (requests, answers, errors,
-retries) and ``_polling`` (waiting): the logic is written once. Settings live
+retries) and ``_wait`` / ``_wait_many`` (waiting): the logic is written once. Settings live
 on each client object and are applied to every request it sends, so that a
 copy made by ``with_options`` (or an ``http_client`` passed in) can share one
 connection pool without sharing its settings.
@@ -70,17 +70,11 @@ from ._options import (
     SunoOptions,
     build_request,
 )
-from ._polling import (
-    DEFAULT_POLICY,
-    OnUpdate,
-    PollPolicy,
-    WaitResult,
-    wait_async,
-    wait_many_async,
-    wait_many_sync,
-    wait_sync,
-)
+from ._poll_policy import DEFAULT_POLICY, PollPolicy
 from ._version import __version__
+from ._wait import wait_async, wait_sync
+from ._wait_many import wait_many_async, wait_many_sync
+from ._watch import OnUpdate, WaitArgs, WaitResult
 
 if TYPE_CHECKING:
     # Downloads come at the end of a job's life: ``_download`` is imported on
@@ -620,24 +614,18 @@ class BaseMusicClient:
         return timeout
 
     def _wait_args(
-        self,
-        job: MusicJob | str,
-        policy: PollPolicy,
-        on_update: OnUpdate | None,
-        *,
-        just_created: bool = False,
-    ) -> dict[str, Any]:
-        """The arguments of the polling drivers, the same for both clients."""
-        return {
-            "job_id": job_id_of(job),
-            "policy": policy,
-            "last_job": job if isinstance(job, MusicJob) else None,
-            "just_created": just_created,
-            "on_update": on_update,
-            "clock": self._clock,
-            "sleep": self._sleep,
-            "rng": self._rng,
-        }
+        self, policy: PollPolicy, on_update: OnUpdate | None, *, just_created: bool = False
+    ) -> WaitArgs[Any]:
+        """How the wait drivers wait, the same for both clients (``Any``: the
+        sync client's sleep is a function, the async client's a coroutine)."""
+        return WaitArgs(
+            policy=policy,
+            just_created=just_created,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
 
     @contextlib.contextmanager
     def _scrubbing(self) -> Iterator[None]:
@@ -1162,8 +1150,9 @@ class MusicClient(BaseMusicClient):
             max_retries=max_retries,
         )
         fetch = self._poller(call, _formats([job]))
+        job_id_of(job)  # refuse a bad id before the wait starts
         with self._scrubbing():
-            return wait_sync(fetch, **self._wait_args(job, policy, on_update))
+            return wait_sync(fetch, job, self._wait_args(policy, on_update))
 
     def create_and_wait(
         self,
@@ -1224,10 +1213,12 @@ class MusicClient(BaseMusicClient):
             timeout=timeout,
             max_retries=max_retries,
         )
+        job_id_of(created)  # refuse a bad id before the wait starts
         with self._scrubbing():
             return wait_sync(
                 self._poller(call, _formats([created])),
-                **self._wait_args(created, policy, on_update, just_created=True),
+                created,
+                self._wait_args(policy, on_update, just_created=True),
             )
 
     def wait_many(
@@ -1249,9 +1240,9 @@ class MusicClient(BaseMusicClient):
         Status reads go through this client's connection pool from at most
         ``concurrency`` threads; ``on_update`` runs in the calling thread. Use
         ``with contextlib.closing(client.wait_many(ids))`` so that leaving the
-        loop early stops the waits at once. Virtual time (``sleep``/``clock``)
-        is not supported here: use the async client for that. ``deadline`` and
-        the request options are :meth:`wait`'s, for every job.
+        loop early stops the waits at once. The waits sleep with the client's
+        ``sleep`` and read its ``clock`` (a virtual clock drives them).
+        ``deadline`` and the request options are :meth:`wait`'s, for every job.
         """
         jobs = list(jobs)
         for job in jobs:
@@ -1263,15 +1254,12 @@ class MusicClient(BaseMusicClient):
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
-            clock=time.monotonic,  # the waits run on the real clock here: so do their deadlines
         )
         results = wait_many_sync(
             self._poller(call, _formats(jobs)),
             jobs,
-            policy=policy,
+            self._wait_args(policy, on_update),
             concurrency=concurrency,
-            on_update=on_update,
-            rng=self._rng,
         )
         return self._scrubbed_results(results)
 
@@ -1607,8 +1595,9 @@ class AsyncMusicClient(BaseMusicClient):
             max_retries=max_retries,
         )
         fetch = self._poller(call, _formats([job]))
+        job_id_of(job)  # refuse a bad id before the wait starts
         with self._scrubbing():
-            return await wait_async(fetch, **self._wait_args(job, policy, on_update))
+            return await wait_async(fetch, job, self._wait_args(policy, on_update))
 
     async def create_and_wait(
         self,
@@ -1657,10 +1646,12 @@ class AsyncMusicClient(BaseMusicClient):
             timeout=timeout,
             max_retries=max_retries,
         )
+        job_id_of(created)  # refuse a bad id before the wait starts
         with self._scrubbing():
             return await wait_async(
                 self._poller(call, _formats([created])),
-                **self._wait_args(created, policy, on_update, just_created=True),
+                created,
+                self._wait_args(policy, on_update, just_created=True),
             )
 
     def wait_many(
@@ -1702,12 +1693,8 @@ class AsyncMusicClient(BaseMusicClient):
         results = wait_many_async(
             self._poller(call, _formats(jobs)),
             jobs,
-            policy=policy,
+            self._wait_args(policy, on_update),
             concurrency=concurrency,
-            on_update=on_update,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
         )
         return self._scrubbed_results(results)
 
