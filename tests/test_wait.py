@@ -381,26 +381,22 @@ def test_a_job_created_in_one_process_is_awaited_in_another(fake_gateway: FakeGa
 
 
 def test_sync_wait_many_yields_each_job_once_in_completion_order(
-    fake_gateway: FakeGateway,
+    vclient: MusicClient, fake_gateway: FakeGateway
 ) -> None:
-    fake_gateway.script(timeline=[("in_progress", 0.4)], prompt="slow")
-    fake_gateway.script(timeline=[("in_progress", 0.05)], prompt="quick")
-    fake_gateway.script(timeline=[("in_progress", 0.1)], final="failed", prompt="doomed")
+    fake_gateway.script(timeline=[("in_progress", 40)], prompt="slow")
+    fake_gateway.script(timeline=[("in_progress", 5)], prompt="quick")
+    fake_gateway.script(timeline=[("in_progress", 10)], final="failed", prompt="doomed")
     updates: list[tuple[str, str]] = []
-    with MusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, poll_policy=FAST
-    ) as c:
-        slow = c.create(model=SUNO, prompt="slow")
-        quick = c.create(model=SUNO, prompt="quick")
-        doomed = c.create(model=SUNO, prompt="doomed")
-        with contextlib.closing(
-            c.wait_many(
-                [slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status))
-            )
-        ) as results:
-            got = list(results)
-        with pytest.raises(ValueError, match="job id"):
-            c.wait_many(["ok", ".."])
+    c = vclient
+    slow = c.create(model=SUNO, prompt="slow")
+    quick = c.create(model=SUNO, prompt="quick")
+    doomed = c.create(model=SUNO, prompt="doomed")
+    with contextlib.closing(
+        c.wait_many([slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status)))
+    ) as results:
+        got = list(results)
+    with pytest.raises(ValueError, match="job id"):
+        c.wait_many(["ok", ".."])
     assert [r.job_id for r in got] == [quick.id, doomed.id, slow.id]
     assert got[0].ok
     assert isinstance(got[1].error, MusicJobFailed)
