@@ -380,6 +380,34 @@ def test_a_job_created_in_one_process_is_awaited_in_another(fake_gateway: FakeGa
     assert out.stdout.split() == ["completed", "2"]
 
 
+def test_the_sync_client_waits_for_many_on_its_own_clock(
+    vclient: MusicClient, fake_gateway: FakeGateway, fake_clock: VirtualClock
+) -> None:
+    fake_gateway.script(timeline=[("queued", 5), ("in_progress", 235)], prompt="long")
+    fake_gateway.script(timeline=[("in_progress", 20)], prompt="short")
+    long = vclient.create(model=SUNO, prompt="long")
+    short = vclient.create(model=SUNO, prompt="short")
+    with contextlib.closing(vclient.wait_many([long, short.id], deadline=None)) as results:
+        got = [(fake_clock(), r) for r in results]
+    assert [r.job_id for _, r in got] == [short.id, long.id]
+    assert all(r.ok for _, r in got)
+    assert 20 <= got[0][0] <= 20 + 5.3
+    assert 240 <= got[1][0] <= 240 + 5.3
+    reads = [r.time for r in fake_gateway.requests_for(operation="status")]
+    assert max(reads) == got[1][0]
+    assert sum(fake_clock.sleeps) == fake_clock()
+
+
+def test_the_sync_client_keeps_the_deadline_on_its_clock(
+    vclient: MusicClient, fake_clock: VirtualClock, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.script(timeline=[("in_progress", 10_000)])
+    job = vclient.create(model=SUNO, prompt="x")
+    [result] = list(vclient.wait_many([job], deadline=60))
+    assert isinstance(result.error, MusicJobTimeout)
+    assert fake_clock() == pytest.approx(60)
+
+
 def test_sync_wait_many_yields_each_job_once_in_completion_order(
     vclient: MusicClient, fake_gateway: FakeGateway
 ) -> None:

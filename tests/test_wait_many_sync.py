@@ -3,7 +3,9 @@
 The driver sleeps with the ``sleep`` it is given and reads the ``clock`` it is
 given, so a :class:`~ai_stats_music.testing.VirtualClock` drives it: jobs of
 minutes end in milliseconds, and every read lands at an exact time -- each job's
-at the times a wait for it alone would read it, since both carry out the same waiter.
+at the times a wait for it alone would read it, since both carry out the same
+waiter. The sync client's wait_many on a virtual clock is tested in test_wait.py,
+beside the client's other waits.
 """
 
 from __future__ import annotations
@@ -11,16 +13,14 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
-from collections.abc import Iterator
 
 import pytest
-from _support import SUNO
 
-from ai_stats_music import MusicClient, MusicJob, MusicJobFailed, MusicJobTimeout, PollPolicy
+from ai_stats_music import MusicJob, MusicJobFailed, MusicJobTimeout, PollPolicy
 from ai_stats_music._wait import wait_sync
 from ai_stats_music._wait_many import wait_many_sync
 from ai_stats_music._watch import WaitArgs, WaitResult
-from ai_stats_music.testing import FakeGateway, VirtualClock
+from ai_stats_music.testing import VirtualClock
 
 NO_JITTER = PollPolicy(jitter=0.0, timeout=120.0)
 
@@ -169,42 +169,3 @@ def test_an_exception_in_sleep_or_on_update_propagates_and_stops_the_reads(
     made = len(gateway.reads)
     clock.advance(3600)
     assert len(gateway.reads) == made
-
-
-@pytest.fixture
-def vclient(fake_gateway: FakeGateway, fake_clock: VirtualClock) -> Iterator[MusicClient]:
-    with MusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        sleep=fake_clock.sleep,
-        clock=fake_clock,
-    ) as c:
-        yield c
-
-
-def test_the_sync_client_waits_for_many_on_its_own_clock(
-    vclient: MusicClient, fake_gateway: FakeGateway, fake_clock: VirtualClock
-) -> None:
-    fake_gateway.script(timeline=[("queued", 5), ("in_progress", 235)], prompt="long")
-    fake_gateway.script(timeline=[("in_progress", 20)], prompt="short")
-    long = vclient.create(model=SUNO, prompt="long")
-    short = vclient.create(model=SUNO, prompt="short")
-    with contextlib.closing(vclient.wait_many([long, short.id], deadline=None)) as results:
-        got = [(fake_clock(), r) for r in results]
-    assert [r.job_id for _, r in got] == [short.id, long.id]
-    assert all(r.ok for _, r in got)
-    assert 20 <= got[0][0] <= 20 + 5.3
-    assert 240 <= got[1][0] <= 240 + 5.3
-    reads = [r.time for r in fake_gateway.requests_for(operation="status")]
-    assert max(reads) == got[1][0]
-    assert sum(fake_clock.sleeps) == fake_clock()
-
-
-def test_the_sync_client_keeps_the_deadline_on_its_clock(
-    vclient: MusicClient, fake_clock: VirtualClock, fake_gateway: FakeGateway
-) -> None:
-    fake_gateway.script(timeline=[("in_progress", 10_000)])
-    job = vclient.create(model=SUNO, prompt="x")
-    [result] = list(vclient.wait_many([job], deadline=60))
-    assert isinstance(result.error, MusicJobTimeout)
-    assert fake_clock() == pytest.approx(60)
