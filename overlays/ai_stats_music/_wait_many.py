@@ -233,7 +233,7 @@ def _wait_many_sync(
                 sleep(due[0][0] - now)
                 continue
             # Wait for a read to end, or (a slot being free) until the next one is due.
-            free = due and len(reading) < concurrency
+            free = bool(due) and len(reading) < concurrency
             done, _ = wait(reading, due[0][0] - now if free else None, FIRST_COMPLETED)
             for future in [f for f in reading if f in done]:  # in the order they were sent
                 job_id = reading.pop(future)
