@@ -31,7 +31,7 @@ import httpx
 
 from ai_stats_music import AIStatsError, MusicJob, PollPolicy
 from ai_stats_music._failures import status_error
-from ai_stats_music._polling import Done, Fail, Sleep, Waiter
+from ai_stats_music._waiter import Done, Fail, Sleep, Waiter
 
 __all__ = [
     "BASELINES",

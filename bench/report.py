@@ -46,7 +46,7 @@ def _polling(r: dict[str, Any]) -> list[str]:
     out = [
         "## 1. Polling efficiency (virtual time)",
         "",
-        "The real `Waiter` of `ai_stats_music._polling`, driven on a simulated clock "
+        "The real `Waiter` of `ai_stats_music._waiter`, driven on a simulated clock "
         "(`bench/polling.py`); jitter on, from a seeded generator. A job is in progress "
         "until it ends, then completed; each policy waits for it as `create_and_wait` "
         "does (first poll after `initial_delay`). Detection delay: when the caller "

@@ -33,7 +33,9 @@ from ai_stats_music import APIConnectionError, MusicClient, MusicJob, MusicJobTi
 from ai_stats_music._cli_display import Console
 from ai_stats_music._cli_parser import build_parser
 from ai_stats_music._cli_steps import FAILED_POLLS_WARNING, _warning_on_failed_polls
-from ai_stats_music._polling import PollPolicy, wait_sync
+from ai_stats_music._poll_policy import PollPolicy
+from ai_stats_music._wait import wait_sync
+from ai_stats_music._watch import WaitArgs
 from ai_stats_music.cli import main
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
@@ -928,7 +930,9 @@ def test_the_warning_comes_once_per_streak_of_failed_polls(script: str, warnings
     fake = _Script(script)
     policy = PollPolicy.fixed(1.0, timeout=len(script) + 0.5)
     with _warning_on_failed_polls(console), pytest.raises(MusicJobTimeout) as raised:
-        wait_sync(fake.fetch, "job_1", policy=policy, clock=lambda: fake.now, sleep=fake.sleep)
+        wait_sync(
+            fake.fetch, "job_1", WaitArgs(policy=policy, clock=lambda: fake.now, sleep=fake.sleep)
+        )
     lines = stderr.getvalue().splitlines()
     assert len(lines) == warnings, lines
     assert all(f"{FAILED_POLLS_WARNING} status reads of job job_1" in line for line in lines)
@@ -946,7 +950,9 @@ def test_a_timeout_with_only_failures_says_so_and_one_without_failures_does_not(
     fake = _Script("x" * 10)
     policy = PollPolicy.fixed(1.0, timeout=3.0)
     with pytest.raises(MusicJobTimeout) as raised:
-        wait_sync(fake.fetch, "job_1", policy=policy, clock=lambda: fake.now, sleep=fake.sleep)
+        wait_sync(
+            fake.fetch, "job_1", WaitArgs(policy=policy, clock=lambda: fake.now, sleep=fake.sleep)
+        )
     assert raised.value.failed_polls == raised.value.polls == 4
     assert "every status read failed (4, the last: APIConnectionError: connection" in str(
         raised.value
@@ -954,7 +960,11 @@ def test_a_timeout_with_only_failures_says_so_and_one_without_failures_does_not(
     assert raised.value.__cause__ is raised.value.last_error
     clean = _Script("")
     with pytest.raises(MusicJobTimeout) as raised:
-        wait_sync(clean.fetch, "job_1", policy=policy, clock=lambda: clean.now, sleep=clean.sleep)
+        wait_sync(
+            clean.fetch,
+            "job_1",
+            WaitArgs(policy=policy, clock=lambda: clean.now, sleep=clean.sleep),
+        )
     assert raised.value.failed_polls == 0
     assert raised.value.last_error is None
     assert "failed" not in str(raised.value)

@@ -42,18 +42,11 @@ from ai_stats_music import (
     ServerError,
 )
 from ai_stats_music._failures import status_error
-from ai_stats_music._polling import (
-    Done,
-    Fail,
-    PollPolicy,
-    Sleep,
-    Waiter,
-    WaitResult,
-    wait_async,
-    wait_many_async,
-    wait_many_sync,
-    wait_sync,
-)
+from ai_stats_music._poll_policy import PollPolicy
+from ai_stats_music._wait import wait_async, wait_sync
+from ai_stats_music._wait_many import wait_many_async, wait_many_sync
+from ai_stats_music._waiter import Done, Fail, Sleep, Waiter
+from ai_stats_music._watch import AsyncSleep, WaitArgs, WaitResult
 
 T = TypeVar("T")
 
@@ -209,7 +202,11 @@ def run_sync(
     clock = FakeClock()
     kwargs.setdefault("rng", random.Random(0))
     try:
-        job = wait_sync(gateway.fetch(clock), job_id, clock=clock, sleep=clock.sleep, **kwargs)
+        job = wait_sync(
+            gateway.fetch(clock),
+            kwargs.pop("last_job", None) or job_id,
+            WaitArgs(clock=clock, sleep=clock.sleep, **kwargs),
+        )
     except AIStatsError as exc:
         return exc, clock
     return job, clock
@@ -599,7 +596,7 @@ def test_keyboard_interrupt_propagates_from_the_sync_driver(where: str) -> None:
     else:
         sleep = third_call_interrupted(sleep)
     with pytest.raises(KeyboardInterrupt):
-        wait_sync(fetch, "j", clock=clock, sleep=sleep)
+        wait_sync(fetch, "j", WaitArgs(clock=clock, sleep=sleep))
     assert len(gateway.requests) == 2
 
 
@@ -676,12 +673,13 @@ def test_on_update_fires_once_per_status_the_job_goes_through() -> None:
     gateway = Gateway(answer)
     wait_sync(
         gateway.fetch(clock),
-        "j",
-        last_job=read("j", "queued"),
-        on_update=lambda job: seen.append((clock.now, str(job.status))),
-        clock=clock,
-        sleep=clock.sleep,
-        rng=random.Random(0),
+        read("j", "queued"),
+        WaitArgs(
+            on_update=lambda job: seen.append((clock.now, str(job.status))),
+            clock=clock,
+            sleep=clock.sleep,
+            rng=random.Random(0),
+        ),
     )
     assert [s for _, s in seen] == [
         "queued",
@@ -745,7 +743,7 @@ def test_sync_and_async_drivers_make_the_same_requests(
 
             async def main() -> MusicJob | AIStatsError:
                 try:
-                    return await wait_async(gateway.afetch, "j", clock=vclock, **kwargs)
+                    return await wait_async(gateway.afetch, "j", WaitArgs(clock=vclock, **kwargs))
                 except AIStatsError as exc:
                     return exc
 
@@ -766,7 +764,9 @@ def test_cancelling_an_async_wait_stops_it_at_once(during: str) -> None:
     gateway = Gateway(never_ends(), latency=1.0)
 
     async def main() -> None:
-        task = asyncio.create_task(wait_async(gateway.afetch, "j", policy=NO_JITTER, clock=vclock))
+        task = asyncio.create_task(
+            wait_async(gateway.afetch, "j", WaitArgs(policy=NO_JITTER, clock=vclock))
+        )
         # reads (1 s each) at 0, 2, 5, 8: asleep at 4.5, reading at 5.5
         await asyncio.sleep(4.5 if during == "sleep" else 5.5)
         assert gateway.in_flight == (during == "fetch")
@@ -791,10 +791,12 @@ def ends_by_id(ends: dict[str, float]) -> Answer:
 
 def collect(gateway: Gateway, jobs: list[Any], **kwargs: Any) -> list[tuple[float, WaitResult]]:
     async def main() -> list[tuple[float, WaitResult]]:
-        got = [(vclock(), r) async for r in wait_many_async(gateway.afetch, jobs, **kwargs)]
+        waits = wait_many_async(gateway.afetch, jobs, WaitArgs(**kwargs), concurrency=concurrency)
+        got = [(vclock(), r) async for r in waits]
         assert other_tasks() == set()
         return got
 
+    concurrency = kwargs.pop("concurrency", 8)
     kwargs.setdefault("clock", vclock)
     kwargs.setdefault("rng", random.Random(0))
     return run_virtual(main())
@@ -862,9 +864,9 @@ def test_wait_many_takes_jobs_as_known_and_reports_terminal_ones_at_once() -> No
 def test_wait_many_refuses_a_job_given_twice_before_iterating() -> None:
     gateway = Gateway(never_ends())
     with pytest.raises(ValueError, match="'a' is given twice"):
-        wait_many_async(gateway.afetch, ["a", "b", read("a", "queued")])
+        wait_many_async(gateway.afetch, ["a", "b", read("a", "queued")], WaitArgs())
     with pytest.raises(ValueError, match="concurrency"):
-        wait_many_async(gateway.afetch, ["a"], concurrency=0)
+        wait_many_async(gateway.afetch, ["a"], WaitArgs(), concurrency=0)
     assert collect(gateway, []) == []
 
 
@@ -873,7 +875,7 @@ def test_breaking_out_of_wait_many_cancels_every_wait() -> None:
 
     async def main() -> None:
         async with contextlib.aclosing(
-            wait_many_async(gateway.afetch, [f"job{i}" for i in range(10)], clock=vclock)
+            wait_many_async(gateway.afetch, [f"job{i}" for i in range(10)], WaitArgs(clock=vclock))
         ) as results:
             async for result in results:
                 assert result.job_id == "job0"
@@ -893,7 +895,8 @@ def test_cancelling_the_consumer_of_wait_many_cancels_every_wait() -> None:
 
     async def consume() -> None:
         jobs = ["a", "b", "c"]
-        async for result in wait_many_async(gateway.afetch, jobs, policy=NO_JITTER, clock=vclock):
+        args = WaitArgs[AsyncSleep](policy=NO_JITTER, clock=vclock)
+        async for result in wait_many_async(gateway.afetch, jobs, args):
             consumed.append(result)
 
     async def main() -> None:
@@ -927,7 +930,7 @@ def test_a_bug_while_waiting_for_many_propagates_and_cancels_the_rest(culprit: s
     async def main() -> None:
         with pytest.raises(RuntimeError, match="bug in"):
             async for _ in wait_many_async(
-                gateway.afetch, ["a", "b", "c"], clock=vclock, on_update=on_update
+                gateway.afetch, ["a", "b", "c"], WaitArgs(clock=vclock, on_update=on_update)
             ):
                 pass
         assert other_tasks() == set()
@@ -948,8 +951,8 @@ def test_wait_result_holds_a_job_or_an_error() -> None:
 
 # --- waiting for many, sync -------------------------------------------------------------
 #
-# wait_many_sync runs wait_many_async on a helper thread's event loop with fetch in
-# a thread pool: these tests use real threads, so real (millisecond) time.
+# wait_many_sync reads through a pool of threads: these tests use real threads, so
+# real (millisecond) time. Its waits in virtual time are in test_wait_many_sync.py.
 
 FAST = PollPolicy.fixed(0.001, timeout=5.0)
 
@@ -986,8 +989,13 @@ class ThreadedGateway:
             return sum(self.count.values())
 
 
-def helper_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "ai-stats-music-wait"]
+def reading_threads() -> list[threading.Thread]:
+    """The pool threads of the sync wait_many still alive a moment after it ended
+    (a read in flight when it was closed may take that moment to end)."""
+    threads = [t for t in threading.enumerate() if t.name.startswith("ai-stats-music-fetch")]
+    for thread in threads:
+        thread.join(timeout=5)
+    return [t for t in threads if t.is_alive()]
 
 
 def test_wait_many_sync_yields_each_job_once_with_reads_bounded() -> None:
@@ -998,9 +1006,11 @@ def test_wait_many_sync_yields_each_job_once_with_reads_bounded() -> None:
         wait_many_sync(
             gateway.fetch,
             list(reads),
-            policy=FAST,
+            WaitArgs(
+                policy=FAST,
+                on_update=lambda job: seen.append((job.id, job.status, threading.get_ident())),
+            ),
             concurrency=3,
-            on_update=lambda job: seen.append((job.id, job.status, threading.get_ident())),
         )
     )
     assert sorted(r.job_id for r in results) == sorted(reads)
@@ -1012,16 +1022,18 @@ def test_wait_many_sync_yields_each_job_once_with_reads_bounded() -> None:
     for job_id, n in reads.items():
         statuses = [status for i, status, _ in seen if i == job_id]
         assert statuses == ([] if n < 0 else ["queued", "completed"] if n > 1 else ["completed"])
-    assert helper_threads() == []
+    assert reading_threads() == []
 
 
 def test_closing_wait_many_sync_early_stops_every_wait() -> None:
     gateway = ThreadedGateway({"quick": 1} | {f"slow{i}": 10**6 for i in range(5)})
     started = time.monotonic()
-    with contextlib.closing(wait_many_sync(gateway.fetch, list(gateway.reads), policy=FAST)) as it:
+    with contextlib.closing(
+        wait_many_sync(gateway.fetch, list(gateway.reads), WaitArgs(policy=FAST))
+    ) as it:
         assert next(it).job_id == "quick"
     assert time.monotonic() - started < 1.0  # cancelled, not waited out (FAST times out at 5 s)
-    assert helper_threads() == []
+    assert reading_threads() == []
     made = gateway.total
     time.sleep(0.005)
     assert gateway.total <= made + 5  # at most the reads that were already running
@@ -1046,14 +1058,14 @@ def test_a_bug_or_interrupt_while_waiting_for_many_sync_propagates(
             raise raised("bug in on_update")
 
     with pytest.raises(raised):
-        for _ in wait_many_sync(fetch, ["a", "b"], policy=FAST, on_update=on_update):
+        for _ in wait_many_sync(fetch, ["a", "b"], WaitArgs(policy=FAST, on_update=on_update)):
             pass
-    assert helper_threads() == []
+    assert reading_threads() == []
 
 
 def test_wait_many_sync_refuses_bad_arguments_before_iterating() -> None:
     with pytest.raises(ValueError, match="given twice"):
-        wait_many_sync(ThreadedGateway({}).fetch, ["a", "a"])
+        wait_many_sync(ThreadedGateway({}).fetch, ["a", "a"], WaitArgs())
     with pytest.raises(ValueError, match="concurrency"):
-        wait_many_sync(ThreadedGateway({}).fetch, ["a"], concurrency=0)
-    assert list(wait_many_sync(ThreadedGateway({}).fetch, [])) == []
+        wait_many_sync(ThreadedGateway({}).fetch, ["a"], WaitArgs(), concurrency=0)
+    assert list(wait_many_sync(ThreadedGateway({}).fetch, [], WaitArgs())) == []

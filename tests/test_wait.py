@@ -380,27 +380,51 @@ def test_a_job_created_in_one_process_is_awaited_in_another(fake_gateway: FakeGa
     assert out.stdout.split() == ["completed", "2"]
 
 
-def test_sync_wait_many_yields_each_job_once_in_completion_order(
-    fake_gateway: FakeGateway,
+def test_the_sync_client_waits_for_many_on_its_own_clock(
+    vclient: MusicClient, fake_gateway: FakeGateway, fake_clock: VirtualClock
 ) -> None:
-    fake_gateway.script(timeline=[("in_progress", 0.4)], prompt="slow")
-    fake_gateway.script(timeline=[("in_progress", 0.05)], prompt="quick")
-    fake_gateway.script(timeline=[("in_progress", 0.1)], final="failed", prompt="doomed")
+    fake_gateway.script(timeline=[("queued", 5), ("in_progress", 235)], prompt="long")
+    fake_gateway.script(timeline=[("in_progress", 20)], prompt="short")
+    long = vclient.create(model=SUNO, prompt="long")
+    short = vclient.create(model=SUNO, prompt="short")
+    with contextlib.closing(vclient.wait_many([long, short.id], deadline=None)) as results:
+        got = [(fake_clock(), r) for r in results]
+    assert [r.job_id for _, r in got] == [short.id, long.id]
+    assert all(r.ok for _, r in got)
+    assert 20 <= got[0][0] <= 20 + 5.3
+    assert 240 <= got[1][0] <= 240 + 5.3
+    reads = [r.time for r in fake_gateway.requests_for(operation="status")]
+    assert max(reads) == got[1][0]
+    assert sum(fake_clock.sleeps) == fake_clock()
+
+
+def test_the_sync_client_keeps_the_deadline_on_its_clock(
+    vclient: MusicClient, fake_clock: VirtualClock, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.script(timeline=[("in_progress", 10_000)])
+    job = vclient.create(model=SUNO, prompt="x")
+    [result] = list(vclient.wait_many([job], deadline=60))
+    assert isinstance(result.error, MusicJobTimeout)
+    assert fake_clock() == pytest.approx(60)
+
+
+def test_sync_wait_many_yields_each_job_once_in_completion_order(
+    vclient: MusicClient, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.script(timeline=[("in_progress", 40)], prompt="slow")
+    fake_gateway.script(timeline=[("in_progress", 5)], prompt="quick")
+    fake_gateway.script(timeline=[("in_progress", 10)], final="failed", prompt="doomed")
     updates: list[tuple[str, str]] = []
-    with MusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, poll_policy=FAST
-    ) as c:
-        slow = c.create(model=SUNO, prompt="slow")
-        quick = c.create(model=SUNO, prompt="quick")
-        doomed = c.create(model=SUNO, prompt="doomed")
-        with contextlib.closing(
-            c.wait_many(
-                [slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status))
-            )
-        ) as results:
-            got = list(results)
-        with pytest.raises(ValueError, match="job id"):
-            c.wait_many(["ok", ".."])
+    c = vclient
+    slow = c.create(model=SUNO, prompt="slow")
+    quick = c.create(model=SUNO, prompt="quick")
+    doomed = c.create(model=SUNO, prompt="doomed")
+    with contextlib.closing(
+        c.wait_many([slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status)))
+    ) as results:
+        got = list(results)
+    with pytest.raises(ValueError, match="job id"):
+        c.wait_many(["ok", ".."])
     assert [r.job_id for r in got] == [quick.id, doomed.id, slow.id]
     assert got[0].ok
     assert isinstance(got[1].error, MusicJobFailed)

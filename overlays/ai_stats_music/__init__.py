@@ -43,10 +43,11 @@ from ._options import (
     VocalGender,
     check_suno_rules,
 )
-from ._polling import OnUpdate, PollPolicy, WaitResult
+from ._poll_policy import PollPolicy
 from ._retry import RetryPolicy
 from ._sync_client import MusicClient
 from ._version import __version__
+from ._watch import OnUpdate, WaitResult
 
 if TYPE_CHECKING:
     from ._download import AllProgress, Progress

@@ -1,7 +1,7 @@
 """``AsyncMusicClient``: the asynchronous client of the music API.
 
 ``MusicClient``'s methods, awaitable, over the same shared logic
-(``BaseMusicClient``, ``_attempts``, ``_polling``); here are the async parts
+(``BaseMusicClient``, ``_attempts``, ``_wait``, ``_wait_many``); here are the async parts
 (sending, sleeping, closing) and the public signatures, written out so that
 ``help()``, IDEs and type checkers see them.
 """
@@ -21,7 +21,7 @@ import httpx
 
 from ._attempts import Call, Done, Request, TimeoutTypes, status_error_of
 from ._base_client import BaseMusicClient, _formats, checked_jobs
-from ._checks import bind_event_loop
+from ._checks import bind_event_loop, job_id_of
 from ._config import DEFAULT_CREATE_TIMEOUT, DEFAULT_TIMEOUT
 from ._deadline import budget
 from ._gen import AuthenticatedClient
@@ -36,11 +36,14 @@ from ._options import (
     SunoOptions,
     build_request,
 )
-from ._polling import OnUpdate, PollPolicy, WaitResult, wait_async, wait_many_async
+from ._poll_policy import PollPolicy
 from ._pool import AsyncForward, Pool, check_given, new_async_downloads, new_async_pool
 from ._redact import scrub
 from ._retry import RetryPolicy
 from ._settings import Settings
+from ._wait import wait_async
+from ._wait_many import wait_many_async
+from ._watch import OnUpdate, WaitResult
 
 if TYPE_CHECKING:
     from ._audio import MusicAudio
@@ -302,8 +305,9 @@ class AsyncMusicClient(BaseMusicClient):
             max_retries=max_retries,
         )
         fetch = self._poller(call, _formats([job]))
+        job_id_of(job)  # refuse a bad id before the wait starts
         with self._scrubbing():
-            return await wait_async(fetch, **self._wait_args(job, policy, on_update))
+            return await wait_async(fetch, job, self._wait_args(policy, on_update))
 
     async def create_and_wait(
         self,
@@ -352,10 +356,12 @@ class AsyncMusicClient(BaseMusicClient):
             timeout=timeout,
             max_retries=max_retries,
         )
+        job_id_of(created)  # refuse a bad id before the wait starts
         with self._scrubbing():
             return await wait_async(
                 self._poller(call, _formats([created])),
-                **self._wait_args(created, policy, on_update, just_created=True),
+                created,
+                self._wait_args(policy, on_update, just_created=True),
             )
 
     def wait_many(
@@ -395,12 +401,8 @@ class AsyncMusicClient(BaseMusicClient):
         results = wait_many_async(
             self._poller(call, _formats(jobs)),
             jobs,
-            policy=policy,
+            self._wait_args(policy, on_update),
             concurrency=concurrency,
-            on_update=on_update,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
         )
         return self._scrubbed_results(results)
 

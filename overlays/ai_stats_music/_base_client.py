@@ -39,11 +39,12 @@ from ._log import log
 from ._models import MusicJob
 from ._not_given import NotGiven
 from ._options import AudioFormat
-from ._polling import OnUpdate, PollPolicy
+from ._poll_policy import PollPolicy
 from ._pool import Pool, closed_error
 from ._redact import scrub
 from ._retry import RetryPolicy
 from ._settings import SettingChanges, Settings
+from ._watch import OnUpdate, WaitArgs
 
 __all__ = ["BaseMusicClient"]
 
@@ -265,8 +266,6 @@ class BaseMusicClient:
         self,
         poll: PollPolicy | None,
         deadline: float | NotGiven | None,
-        *,
-        clock: Callable[[], float] | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[PollPolicy, Call]:
         """A wait's policy (``poll`` or the client's, with ``deadline``) and the
@@ -279,7 +278,7 @@ class BaseMusicClient:
             if deadline is not None:
                 check_timeout(deadline, "deadline")
             policy = attrs.evolve(policy, timeout=deadline)
-        clock = self._settings.clock if clock is None else clock
+        clock = self._settings.clock
         call = self._options(default_retry=NO_RETRY, **options)
         if policy.timeout is not None:
             call = attrs.evolve(call, deadline=clock() + policy.timeout, clock=clock)
@@ -293,24 +292,18 @@ class BaseMusicClient:
         return self._request(status_kwargs(job_id), parse, job_id=job_id, call=call)
 
     def _wait_args(
-        self,
-        job: MusicJob | str,
-        policy: PollPolicy,
-        on_update: OnUpdate | None,
-        *,
-        just_created: bool = False,
-    ) -> dict[str, Any]:
-        """The arguments of the polling drivers, the same for both clients."""
-        return {
-            "job_id": job_id_of(job),
-            "policy": policy,
-            "last_job": job if isinstance(job, MusicJob) else None,
-            "just_created": just_created,
-            "on_update": on_update,
-            "clock": self._clock,
-            "sleep": self._sleep,
-            "rng": self._rng,
-        }
+        self, policy: PollPolicy, on_update: OnUpdate | None, *, just_created: bool = False
+    ) -> WaitArgs[Any]:
+        """How the wait drivers wait, the same for both clients (``Any``: the
+        sync client's sleep is a function, the async client's a coroutine)."""
+        return WaitArgs(
+            policy=policy,
+            just_created=just_created,
+            on_update=on_update,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
 
     @contextlib.contextmanager
     def _scrubbing(self) -> Iterator[None]:

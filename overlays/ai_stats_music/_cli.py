@@ -37,7 +37,7 @@ from ._config import API_KEY_ENV, API_KEY_ENVS, env_api_key
 from ._errors import AIStatsError
 from ._job_errors import MusicJobFailed
 from ._models import MusicJob
-from ._polling import PollPolicy
+from ._poll_policy import PollPolicy
 from ._sync_client import MusicClient
 
 __all__ = ["Exit", "main"]

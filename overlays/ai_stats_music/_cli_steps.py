@@ -26,7 +26,7 @@ from ._models import MusicJob
 from ._options import build_request
 
 if TYPE_CHECKING:
-    from ._polling import PollPolicy
+    from ._poll_policy import PollPolicy
     from ._sync_client import MusicClient
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 :class:`RetryPolicy` decides for one request (a create or a status read) from
 the typed error it got; ``is_transient`` and ``retry_after_of`` are the same
-judgement that waiting for a job (``_polling``) uses for a failed status read,
+judgement that waiting for a job (``_waiter``) uses for a failed status read,
 so a failure that a call retries is one a wait keeps going on.
 """
 

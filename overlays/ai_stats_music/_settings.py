@@ -19,7 +19,7 @@ from ._attempts import TimeoutTypes, as_timeout, retry_of
 from ._checks import check_headers, check_timeout, create_timeout_of
 from ._config import _Secret, resolve_api_key, resolve_base_url
 from ._not_given import NOT_GIVEN, NotGiven
-from ._polling import DEFAULT_POLICY, PollPolicy
+from ._poll_policy import DEFAULT_POLICY, PollPolicy
 from ._pool import USER_AGENT
 from ._retry import RetryPolicy
 

@@ -1,7 +1,7 @@
 """``MusicClient``: the synchronous client of the music API.
 
 A thin driver: what each method sends and how the answer is read are decided
-in ``BaseMusicClient`` (and ``_attempts``, ``_polling``), the same for both
+in ``BaseMusicClient`` (and ``_attempts``, ``_wait``, ``_wait_many``), the same for both
 clients; here are the sync parts (sending, sleeping, closing) and the public
 signatures and docstrings, written out so that ``help()``, IDEs and type
 checkers see them.
@@ -22,6 +22,7 @@ import httpx
 
 from ._attempts import Call, Done, Request, TimeoutTypes, status_error_of
 from ._base_client import BaseMusicClient, _formats, checked_jobs
+from ._checks import job_id_of
 from ._config import DEFAULT_CREATE_TIMEOUT, DEFAULT_TIMEOUT
 from ._deadline import budget
 from ._gen import AuthenticatedClient
@@ -36,11 +37,14 @@ from ._options import (
     SunoOptions,
     build_request,
 )
-from ._polling import OnUpdate, PollPolicy, WaitResult, wait_many_sync, wait_sync
+from ._poll_policy import PollPolicy
 from ._pool import Forward, Pool, check_given, new_sync_downloads, new_sync_pool
 from ._redact import scrub
 from ._retry import RetryPolicy
 from ._settings import Settings
+from ._wait import wait_sync
+from ._wait_many import wait_many_sync
+from ._watch import OnUpdate, WaitResult
 
 if TYPE_CHECKING:
     # Downloads come at the end of a job's life: ``_download`` is imported on
@@ -411,8 +415,9 @@ class MusicClient(BaseMusicClient):
             max_retries=max_retries,
         )
         fetch = self._poller(call, _formats([job]))
+        job_id_of(job)  # refuse a bad id before the wait starts
         with self._scrubbing():
-            return wait_sync(fetch, **self._wait_args(job, policy, on_update))
+            return wait_sync(fetch, job, self._wait_args(policy, on_update))
 
     def create_and_wait(
         self,
@@ -473,10 +478,12 @@ class MusicClient(BaseMusicClient):
             timeout=timeout,
             max_retries=max_retries,
         )
+        job_id_of(created)  # refuse a bad id before the wait starts
         with self._scrubbing():
             return wait_sync(
                 self._poller(call, _formats([created])),
-                **self._wait_args(created, policy, on_update, just_created=True),
+                created,
+                self._wait_args(policy, on_update, just_created=True),
             )
 
     def wait_many(
@@ -498,9 +505,9 @@ class MusicClient(BaseMusicClient):
         Status reads go through this client's connection pool from at most
         ``concurrency`` threads; ``on_update`` runs in the calling thread. Use
         ``with contextlib.closing(client.wait_many(ids))`` so that leaving the
-        loop early stops the waits at once. Virtual time (``sleep``/``clock``)
-        is not supported here: use the async client for that. ``deadline`` and
-        the request options are :meth:`wait`'s, for every job.
+        loop early stops the waits at once. The waits sleep with the client's
+        ``sleep`` and read its ``clock`` (a virtual clock drives them).
+        ``deadline`` and the request options are :meth:`wait`'s, for every job.
         """
         jobs = checked_jobs(jobs)
         policy, call = self._wait_call(
@@ -510,15 +517,12 @@ class MusicClient(BaseMusicClient):
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
-            clock=time.monotonic,  # the waits run on the real clock here: so do their deadlines
         )
         results = wait_many_sync(
             self._poller(call, _formats(jobs)),
             jobs,
-            policy=policy,
+            self._wait_args(policy, on_update),
             concurrency=concurrency,
-            on_update=on_update,
-            rng=self._rng,
         )
         return self._scrubbed_results(results)
 
