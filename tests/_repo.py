@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOX_TIMEOUT = 600  # seconds; the first run of a session may download the generator
 # Left out of a copy of the work tree: environments, caches and build output.
 NOT_COPIED = (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -21,7 +22,6 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import Clip, FakeGateway, VirtualClock
 
-SUNO = "suno/v4.5plus"
 #: For waits in real time against jobs that last milliseconds.
 FAST = PollPolicy(
     initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -39,7 +40,6 @@ from ai_stats_music import (
 from ai_stats_music._download import extension_for, filename_for, safe_stem
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
-SUNO = "suno/v4.5plus"
 MiB = 2**20
 
 

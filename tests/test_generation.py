@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from _repo import Nox, NoxResult, shared_nox
+from _support import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path("generated") / "ai_stats_gateway"
 # What the nox sessions read: the spec and config, the noxfile and the
 # pyproject it loads, the tools it runs, and the trees that sit beside them.

@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 
 import httpx
 import pytest
+from _support import SUNO
 
 import ai_stats_music
 from ai_stats_music import (
@@ -50,7 +51,6 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import MUSIC_DISABLED_BODY, Clip, FakeGateway, Fault, VirtualClock
 
-SUNO = "suno/v4.5plus"
 Client: TypeAlias = MusicClient | AsyncMusicClient
 
 

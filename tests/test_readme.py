@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from _support import ROOT
 
 from ai_stats_music.testing import FakeGateway
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def _quick_start_blocks() -> list[str]:

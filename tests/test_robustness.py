@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     AIStatsError,
@@ -24,7 +25,6 @@ from ai_stats_music.testing import DEFAULT_API_KEY, FakeGateway
 
 KEY = "sk-robust-key-0001"
 BASE = "http://127.0.0.1:9/v1"
-SUNO = "suno/v4.5plus"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 import yaml
 from _repo import Nox, shared_nox
+from _support import ROOT
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from tools import spec_subset
 from tools.spec_subset import SpecSubsetError, subset_text, write_subset
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 FULL = DATA / "full-2026-08-22.yaml"
 LATEST = DATA / "music-2026-08-latest.yaml"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from _support import SUNO
 
 from ai_stats_music import (
     APIConnectionError,
@@ -31,7 +32,6 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import FakeGateway, Fault, VirtualClock
 
-SUNO = "suno/v4.5plus"
 #: For waits in real time against jobs that last milliseconds.
 FAST = PollPolicy(
     initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30
