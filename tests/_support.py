@@ -52,6 +52,24 @@ class EitherClient:
     sync: MusicClient
     aio: AsyncMusicClient
 
+    @property
+    def chosen(self) -> MusicClient | AsyncMusicClient:
+        """The client of this kind, for what is not a call (settings, ``raw``)."""
+        return self.sync if self.kind == "sync" else self.aio
+
+    def with_options(self, **options: Any) -> EitherClient:
+        """``with_options`` of both clients: a copy of each, sharing its pool."""
+        return attrs.evolve(
+            self, sync=self.sync.with_options(**options), aio=self.aio.with_options(**options)
+        )
+
+    async def close(self) -> None:
+        """``close`` or ``aclose`` of the client of this kind."""
+        if self.kind == "sync":
+            self.sync.close()
+        else:
+            await self.aio.aclose()
+
     async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if self.kind == "sync":
             return await asyncio.to_thread(getattr(self.sync, name), *args, **kwargs)

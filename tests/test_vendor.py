@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from _repo import (
-    ROOT,
     Nox,
     files,
     fresh_venv,
@@ -27,6 +26,7 @@ from _repo import (
     smoke_result,
     smoke_script,
 )
+from _support import ROOT
 
 pytestmark = pytest.mark.slow
 
