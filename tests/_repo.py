@@ -47,6 +47,34 @@ def copy_worktree(dest: Path) -> Path:
     return dest
 
 
+# What the generation sessions (generate, update_spec) read and write: the spec and
+# config, the noxfile and the pyproject it loads, the tools it runs, and the trees
+# that sit beside them.
+PROJECT_FILES = (
+    "openapi.yaml",
+    "generator-config.yaml",
+    "noxfile.py",
+    "pyproject.toml",
+    "README.md",
+    "generated",
+    "overlays",
+    "tools",
+)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of :data:`PROJECT_FILES` at ``dest``: enough for the generation sessions,
+    much less to copy than the whole work tree (:func:`copy_worktree`)."""
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, dest / name)
+    return dest
+
+
 def files(top: Path) -> dict[str, bytes]:
     """Every file under ``top`` by relative path, bytecode left out."""
     return {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -15,6 +16,7 @@ from ai_stats_music import (
     MusicClient,
     MusicClip,
     MusicJob,
+    PollPolicy,
     WaitResult,
 )
 
@@ -26,6 +28,38 @@ EXAMPLES: Final = Path(__file__).resolve().parent / "data" / "examples"
 SUNO: Final = "suno/v4.5plus"
 #: Today's synchronous model (ElevenLabs answers with the audio inline).
 ELEVEN: Final = "eleven-labs/music"
+#: For waits in real time against jobs that last milliseconds.
+FAST: Final = PollPolicy(
+    initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30
+)
+
+
+def run(
+    command: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """``command`` run to its end, its output captured as text: the caller reads the
+    return code (a bounded ``timeout``, so that a hung child fails the test)."""
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_ok(command: Sequence[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    """:func:`run` (same options), failing the test with the child's stderr unless it
+    succeeded."""
+    done = run(command, **options)
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 class SleepRecorder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -111,14 +112,16 @@ async def make_either(
     """:func:`make_client` and :func:`make_aclient` behind the face of :func:`either`:
     the test runs once with each kind. Two settings need a client of each kind and
     are given once here: ``transport`` (an httpx transport, a ``MockTransport``
-    standing in for the gateway) goes into an http client of the right kind, and
-    ``clock`` (a :class:`VirtualClock`) is both the clock and the sleep."""
+    standing in for the gateway) goes into an http client of the right kind,
+    ``clock`` (a :class:`VirtualClock`) is both the clock and the sleep, and
+    ``real_time=True`` keeps each client's own sleep (for jobs of milliseconds)."""
     https: list[httpx.Client | httpx.AsyncClient] = []
 
     def make(
         *,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         clock: VirtualClock | None = None,
+        real_time: bool = False,
         **overrides: Any,
     ) -> EitherClient:
         sync: dict[str, Any] = dict(overrides)
@@ -130,6 +133,8 @@ async def make_either(
         if clock is not None:
             sync.update(clock=clock, sleep=clock.sleep)
             aio.update(clock=clock, sleep=clock.asleep)
+        if real_time:
+            sync["sleep"], aio["sleep"] = time.sleep, None
         return EitherClient(kind=request.param, sync=make_client(**sync), aio=make_aclient(**aio))
 
     yield make

@@ -68,9 +68,9 @@ def frames_of(path: Path) -> int:
 
 
 async def test_a_clip_lands_in_the_directory_under_its_title(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(title="Morning Coffee", duration=2))
+    clip = make_clip(either.sync, fake_gateway, Clip(title="Morning Coffee", duration=2))
     seen: list[tuple[int, int | None]] = []
     path = await either.download(
         clip, tmp_path, progress=lambda done, total: seen.append((done, total))
@@ -86,9 +86,9 @@ async def test_a_clip_lands_in_the_directory_under_its_title(
 
 
 async def test_a_file_path_is_written_exactly_there_replacing_what_was_there(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     dest = tmp_path / "song.anything"
     dest.write_bytes(b"old contents")
     assert await either.download(clip, dest) == dest
@@ -97,9 +97,9 @@ async def test_a_file_path_is_written_exactly_there_replacing_what_was_there(
 
 
 async def test_a_plain_url_and_a_body_without_content_length(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     assert clip.stream_audio_url is not None  # served chunked, with no Content-Length
     totals: set[int | None] = set()
     path = await either.download(
@@ -111,9 +111,9 @@ async def test_a_plain_url_and_a_body_without_content_length(
 
 
 async def test_a_64_mib_clip_downloads_in_bounded_memory(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=64 * MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=64 * MiB))
     tracemalloc.start()
     try:
         path = await either.download(clip, tmp_path)
@@ -126,9 +126,9 @@ async def test_a_64_mib_clip_downloads_in_bounded_memory(
 
 
 async def test_one_connection_pool_serves_successive_downloads(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     await either.download(clip, tmp_path / "a.wav")
     await either.download(clip, tmp_path / "b.wav")
     peers = {r.peer for r in fake_gateway.requests_for(origin="audio")}
@@ -158,9 +158,9 @@ async def test_urls_that_are_not_http_are_refused(
 
 
 async def test_a_missing_directory_is_refused_before_any_request(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     with pytest.raises(FileNotFoundError):
         await either.download(clip, tmp_path / "no" / "such.wav")
     assert fake_gateway.requests_for(origin="audio") == ()
@@ -188,13 +188,12 @@ async def test_a_clip_without_audio_is_refused(either: EitherClient, tmp_path: P
 )
 async def test_a_broken_download_leaves_nothing(
     either: EitherClient,
-    client: MusicClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
     fault: Fault,
     error: type[Exception],
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=4 * MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=4 * MiB))
     fake_gateway.inject(fault, on="audio")
     with pytest.raises(error):
         await either.download(clip, tmp_path)
@@ -202,9 +201,9 @@ async def test_a_broken_download_leaves_nothing(
 
 
 async def test_a_failure_keeps_the_file_that_was_there(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     dest = tmp_path / "song.wav"
     dest.write_bytes(b"the previous take")
     fake_gateway.inject(Fault.drop(mid_body=True), on="audio")
@@ -215,9 +214,9 @@ async def test_a_failure_keeps_the_file_that_was_there(
 
 
 async def test_a_content_length_larger_than_the_body_is_a_download_error(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     fake_gateway.inject(Fault.lying_length(+1000), on="audio")
     with pytest.raises(DownloadError) as info:
         await either.download(clip, tmp_path)
@@ -283,9 +282,9 @@ async def test_more_bytes_than_declared_is_a_download_error(
     ),
 )
 async def test_a_content_length_smaller_than_the_body_is_caught(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     fake_gateway.inject(Fault.lying_length(-1000), on="audio")
     with pytest.raises(DownloadError):
         await either.download(clip, tmp_path)
@@ -298,12 +297,11 @@ async def test_a_content_length_smaller_than_the_body_is_caught(
 )
 async def test_a_stall_times_out_and_leaves_nothing(
     either: EitherClient,
-    client: MusicClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
     fault: Fault,
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     fake_gateway.inject(fault, on="audio")
     with pytest.raises(APITimeoutError):
         await either.download(clip, tmp_path, timeout=0.3)
@@ -372,9 +370,9 @@ async def test_no_audio_request_carries_the_key_or_the_callers_headers(
 
 
 async def test_a_redirect_to_another_host_is_followed_without_credentials(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     fake_gateway.inject(Fault.redirect(host="localhost", status=307), on="audio")
     path = await either.download(clip, tmp_path)
     assert frames_of(path) == 8000
@@ -396,12 +394,11 @@ async def test_a_redirect_to_another_host_is_followed_without_credentials(
 )
 async def test_a_redirect_to_another_scheme_is_refused(
     either: EitherClient,
-    client: MusicClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
     fault: Fault,
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     fake_gateway.inject(fault, on="audio")
     with pytest.raises(DownloadError, match="refused a redirect"):
         await either.download(clip, tmp_path)
@@ -410,9 +407,9 @@ async def test_a_redirect_to_another_scheme_is_refused(
 
 
 async def test_redirects_are_bounded(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     fake_gateway.inject(Fault.redirect(host="localhost"), on="audio", times=None)
     with pytest.raises(DownloadError, match="more than 10 redirects"):
         await either.download(clip, tmp_path)
@@ -421,9 +418,9 @@ async def test_redirects_are_bounded(
 
 
 async def test_a_signed_urls_query_stays_out_of_error_messages(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     assert clip.audio_url is not None
     signed = clip.audio_url + "?X-Amz-Signature=deadbeefcafe0123&X-Amz-Credential=AKIAEXAMPLE"
     for fault in (Fault.status(403), Fault.drop(mid_body=True), Fault.stall(mid_body=True)):
@@ -463,11 +460,11 @@ HOSTILE_TITLES = [
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES, ids=lambda t: repr(t[:20]))
 async def test_hostile_titles_stay_inside_dest(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path, title: str
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path, title: str
 ) -> None:
     dest = tmp_path / "songs"
     dest.mkdir()
-    clip = MusicClip.from_dict({**make_clip(client, fake_gateway).to_dict(), "title": title})
+    clip = MusicClip.from_dict({**make_clip(either.sync, fake_gateway).to_dict(), "title": title})
     path = await either.download(clip, dest)
     assert directly_inside(path, dest)
     assert listing(dest) == [path.name]
@@ -662,14 +659,13 @@ LONG = "x" * 130
 )
 async def test_every_audio_of_a_job_gets_its_own_name(
     either: EitherClient,
-    client: MusicClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
     titles: list[str],
     names: list[str],
 ) -> None:
     fake_gateway.script(timeline=[], clips=[Clip(title=t, duration=1) for t in titles])
-    job = client.create_and_wait(model=SUNO, prompt="x")
+    job = either.sync.create_and_wait(model=SUNO, prompt="x")
     seen: dict[int, int] = {}
     paths = await either.download_all(
         job, tmp_path, progress=lambda a, d, t: seen.__setitem__(a.index, d)
@@ -684,9 +680,9 @@ async def test_every_audio_of_a_job_gets_its_own_name(
 
 
 async def test_inline_and_fetched_audio_of_one_job_are_all_saved(
-    either: EitherClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(title="Song", duration=1))
+    clip = make_clip(either.sync, fake_gateway, Clip(title="Song", duration=1))
     job = inline_job(
         output=[clip.to_dict(), {"title": "Song", "audio_base64": b64(WAV_BYTES)}],
         audio_base64=b64(MP3_BYTES),

@@ -27,6 +27,7 @@ from _repo import (
     smoke_script,
     uv,
 )
+from _support import run_ok
 
 pytestmark = pytest.mark.slow
 
@@ -65,16 +66,7 @@ def venv(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(python: Path, code: str, cwd: Path) -> str:
-    done = subprocess.run(
-        [str(python), "-I", "-c", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_ok([str(python), "-I", "-c", code], cwd=cwd, timeout=60).stdout
 
 
 def test_the_sdist_builds_the_same_wheel_as_the_repository(built: Built) -> None:
@@ -138,15 +130,7 @@ def test_the_console_script_shows_its_help(built: Built, venv: Path, tmp_path: P
         assert "ai-stats-music = ai_stats_music.cli:main" in wheel.read(entry_points).decode()
     if not has_cli:
         pytest.skip("ai_stats_music/cli.py is not written yet: `ai-stats-music --help` waits")
-    done = subprocess.run(
-        [str(venv.parent / "ai-stats-music"), "--help"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_ok([str(venv.parent / "ai-stats-music"), "--help"], cwd=tmp_path, timeout=60)
     assert "usage: ai-stats-music" in done.stdout
 
 

@@ -12,11 +12,11 @@ import contextlib
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
-from _support import SUNO
+from _support import FAST, SUNO, EitherClient
 
 from ai_stats_music import (
     APIConnectionError,
@@ -32,21 +32,11 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import FakeGateway, Fault, VirtualClock
 
-#: For waits in real time against jobs that last milliseconds.
-FAST = PollPolicy(
-    initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30
-)
-
 
 @pytest.fixture
-def vclient(fake_gateway: FakeGateway, fake_clock: VirtualClock) -> Iterator[MusicClient]:
-    with MusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        sleep=fake_clock.sleep,
-        clock=fake_clock,
-    ) as c:
-        yield c
+def vclient(make_client: Callable[..., MusicClient], fake_clock: VirtualClock) -> MusicClient:
+    """A client over the fake gateway that waits in the fake gateway's virtual time."""
+    return make_client(sleep=fake_clock.sleep, clock=fake_clock)
 
 
 def _status_times(gw: FakeGateway) -> list[float]:
@@ -273,26 +263,6 @@ async def test_cancelling_a_wait_stops_polling_and_leaves_nothing_behind(
     assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
-async def test_wait_many_yields_each_job_once_as_it_finishes(
-    fake_gateway: FakeGateway,
-) -> None:
-    fake_gateway.script(timeline=[("in_progress", 0.3)], prompt="slow")
-    fake_gateway.script(timeline=[("in_progress", 0.05)], prompt="quick")
-    fake_gateway.script(timeline=[("in_progress", 0.1)], final="failed", prompt="doomed")
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, poll_policy=FAST
-    ) as c:
-        slow = await c.create(model=SUNO, prompt="slow")
-        quick = await c.create(model=SUNO, prompt="quick")
-        doomed = await c.create(model=SUNO, prompt="doomed")
-        results = [r async for r in c.wait_many([slow, doomed.id, quick])]
-    assert [r.job_id for r in results] == [quick.id, doomed.id, slow.id]
-    assert results[0].job is not None
-    assert results[0].job.is_completed
-    assert isinstance(results[1].error, MusicJobFailed)
-    assert results[2].ok
-
-
 @pytest.mark.slow
 async def test_wait_many_follows_1000_jobs_over_a_bounded_pool(
     fake_gateway: FakeGateway,
@@ -380,28 +350,25 @@ def test_a_job_created_in_one_process_is_awaited_in_another(fake_gateway: FakeGa
     assert out.stdout.split() == ["completed", "2"]
 
 
-def test_sync_wait_many_yields_each_job_once_in_completion_order(
-    fake_gateway: FakeGateway,
+async def test_wait_many_yields_each_job_once_in_completion_order(
+    fake_gateway: FakeGateway, make_either: Callable[..., EitherClient]
 ) -> None:
     fake_gateway.script(timeline=[("in_progress", 0.4)], prompt="slow")
     fake_gateway.script(timeline=[("in_progress", 0.05)], prompt="quick")
     fake_gateway.script(timeline=[("in_progress", 0.1)], final="failed", prompt="doomed")
     updates: list[tuple[str, str]] = []
-    with MusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, poll_policy=FAST
-    ) as c:
-        slow = c.create(model=SUNO, prompt="slow")
-        quick = c.create(model=SUNO, prompt="quick")
-        doomed = c.create(model=SUNO, prompt="doomed")
-        with contextlib.closing(
-            c.wait_many(
-                [slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status))
-            )
-        ) as results:
-            got = list(results)
-        with pytest.raises(ValueError, match="job id"):
-            c.wait_many(["ok", ".."])
+    c = make_either(poll_policy=FAST, real_time=True)
+    slow = await c.create(model=SUNO, prompt="slow")
+    quick = await c.create(model=SUNO, prompt="quick")
+    doomed = await c.create(model=SUNO, prompt="doomed")
+    got = await c.wait_many(
+        [slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status))
+    )
+    with pytest.raises(ValueError, match="job id"):
+        await c.wait_many(["ok", ".."])
     assert [r.job_id for r in got] == [quick.id, doomed.id, slow.id]
-    assert got[0].ok
+    assert got[0].job is not None
+    assert got[0].job.is_completed
     assert isinstance(got[1].error, MusicJobFailed)
+    assert got[2].ok
     assert (slow.id, "completed") in updates
