@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -60,6 +60,21 @@ def run_ok(command: Sequence[str], **options: Any) -> subprocess.CompletedProces
     done = run(command, **options)
     assert done.returncode == 0, done.stderr
     return done
+
+
+def interrupted_at_third_call(call: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``call``, except that its third call raises ``KeyboardInterrupt`` (a Ctrl-C
+    that lands in the middle of a wait, neither at its start nor at once)."""
+    calls = 0
+
+    def interrupted(arg: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+        return call(arg)
+
+    return interrupted
 
 
 class SleepRecorder:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 import pytest
+from _support import interrupted_at_third_call
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -578,26 +579,14 @@ def test_a_bug_in_fetch_is_not_an_answer_and_propagates() -> None:
 
 @pytest.mark.parametrize("where", ["sleep", "fetch"])
 def test_keyboard_interrupt_propagates_from_the_sync_driver(where: str) -> None:
-    def third_call_interrupted(call: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        calls = 0
-
-        def interrupted(arg: Any) -> Any:
-            nonlocal calls
-            calls += 1
-            if calls == 3:
-                raise KeyboardInterrupt
-            return call(arg)
-
-        return interrupted
-
     clock = FakeClock()
     gateway = Gateway(never_ends())
     fetch: Callable[[Any], Any] = gateway.fetch(clock)
     sleep: Callable[[Any], Any] = clock.sleep
     if where == "fetch":
-        fetch = third_call_interrupted(fetch)
+        fetch = interrupted_at_third_call(fetch)
     else:
-        sleep = third_call_interrupted(sleep)
+        sleep = interrupted_at_third_call(sleep)
     with pytest.raises(KeyboardInterrupt):
         wait_sync(fetch, "j", clock=clock, sleep=sleep)
     assert len(gateway.requests) == 2

@@ -13,10 +13,11 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from typing import Any, Literal
 
 import httpx
 import pytest
-from _support import FAST, SUNO, EitherClient
+from _support import FAST, SUNO, EitherClient, interrupted_at_third_call
 
 from ai_stats_music import (
     APIConnectionError,
@@ -186,58 +187,37 @@ def test_sync_and_async_make_the_same_requests(fake_clock: VirtualClock) -> None
     script = {"timeline": [("queued", 1.5), ("in_progress", 37)]}
     policy = PollPolicy(jitter=0.0)
 
-    def sync_run() -> list[float]:
+    async def status_times(kind: Literal["sync", "async"]) -> list[float]:
         with FakeGateway(clock=VirtualClock()).serve() as gw:
             clock = gw.clock
             assert isinstance(clock, VirtualClock)
             gw.script(**script)  # type: ignore[arg-type]
-            with MusicClient(
-                api_key=gw.api_key,
-                base_url=gw.base_url,
-                sleep=clock.sleep,
-                clock=clock,
-                poll_policy=policy,
-            ) as c:
-                c.create_and_wait(model=SUNO, prompt="x")
+            settings: dict[str, Any] = {
+                "api_key": gw.api_key,
+                "base_url": gw.base_url,
+                "clock": clock,
+                "poll_policy": policy,
+            }
+            with MusicClient(sleep=clock.sleep, **settings) as sync:
+                async with AsyncMusicClient(sleep=clock.asleep, **settings) as aio:
+                    either = EitherClient(kind=kind, sync=sync, aio=aio)
+                    await either.create_and_wait(model=SUNO, prompt="x")
             return _status_times(gw)
 
-    async def async_run() -> list[float]:
-        with FakeGateway(clock=VirtualClock()).serve() as gw:
-            clock = gw.clock
-            assert isinstance(clock, VirtualClock)
-            gw.script(**script)  # type: ignore[arg-type]
-            async with AsyncMusicClient(
-                api_key=gw.api_key,
-                base_url=gw.base_url,
-                sleep=clock.asleep,
-                clock=clock,
-                poll_policy=policy,
-            ) as c:
-                await c.create_and_wait(model=SUNO, prompt="x")
-            return _status_times(gw)
-
-    sync_times = sync_run()
-    assert sync_times == asyncio.run(async_run())
+    sync_times = asyncio.run(status_times("sync"))
+    assert sync_times == asyncio.run(status_times("async"))
     assert sync_times[:6] == pytest.approx([1, 2, 4, 6, 8, 10])
 
 
-def test_keyboard_interrupt_stops_a_sync_wait_cleanly(fake_gateway: FakeGateway) -> None:
-    calls = 0
-
-    def interrupting_sleep(seconds: float) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise KeyboardInterrupt
-
+def test_keyboard_interrupt_stops_a_sync_wait_cleanly(
+    fake_gateway: FakeGateway, make_client: Callable[..., MusicClient]
+) -> None:
     fake_gateway.script(timeline=[("in_progress", 3600)])
-    with MusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, sleep=interrupting_sleep
-    ) as c:
-        created = c.create(model=SUNO, prompt="x")
-        with pytest.raises(KeyboardInterrupt):
-            c.wait(created)
-        assert c.get(created.id).id == created.id  # the client is still usable
+    c = make_client(sleep=interrupted_at_third_call(lambda seconds: None))
+    created = c.create(model=SUNO, prompt="x")
+    with pytest.raises(KeyboardInterrupt):
+        c.wait(created)
+    assert c.get(created.id).id == created.id  # the client is still usable
 
 
 # -- async: cancellation and many jobs ------------------------------------------------
