@@ -284,3 +284,23 @@ def smoke_result(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert result["status"] == "completed", result
     assert result["clips"] >= 1, result
     return result
+
+
+def smoke_run(
+    directory: Path,
+    python: Path | str,
+    package: str,
+    *,
+    gateway_python: Path | str = sys.executable,
+    gateway_paths: Sequence[Path] = (),
+    paths: Sequence[Path] = (),
+    extra_body: dict[str, object] | None = None,
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The whole smoke run: the fake gateway in a process of ``gateway_python`` (with
+    ``gateway_paths`` first on its path), a create-and-wait against it with ``package``
+    under ``python`` (``paths`` first), checked to have completed. The scripts are
+    copied into ``directory``. Gives the gateway's and the client's JSON accounts."""
+    script = smoke_script(directory)
+    with gateway_process(gateway_python, script, paths=gateway_paths) as gateway:
+        done = smoke_client(python, script, package, gateway, paths=paths, extra_body=extra_body)
+    return gateway, smoke_result(done)

@@ -19,17 +19,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _repo import (
     Nox,
     copy_worktree,
     files,
-    gateway_process,
     shared_nox,
-    smoke_client,
-    smoke_result,
-    smoke_script,
+    smoke_run,
 )
 from _support import run, run_ok
 
@@ -160,15 +158,19 @@ def _diff_lines(output: str) -> tuple[list[str], list[str]]:
 
 def _smoke(
     project: Path, tmp_path: Path, *, extra_body: dict[str, object] | None = None
-) -> subprocess.CompletedProcess[str]:
+) -> dict[str, Any]:
     """A create-and-wait with the copy's packages (client and fake gateway alike)."""
-    script = smoke_script(tmp_path / "scripts")
     paths = [project / "overlays", project / "generated"]
-    with gateway_process(sys.executable, script, paths=paths) as gateway:
-        assert Path(gateway["module"]).is_relative_to(project)
-        return smoke_client(
-            sys.executable, script, "ai_stats_music", gateway, paths=paths, extra_body=extra_body
-        )
+    gateway, result = smoke_run(
+        tmp_path / "scripts",
+        sys.executable,
+        "ai_stats_music",
+        gateway_paths=paths,
+        paths=paths,
+        extra_body=extra_body,
+    )
+    assert Path(gateway["module"]).is_relative_to(project)
+    return result
 
 
 # -- an additive change ------------------------------------------------------------------
@@ -207,7 +209,7 @@ def test_an_additive_spec_change_needs_no_overlay_edit(
     assert files(project / "overlays") == overlay_before
     # ... the overlay imports, sends the new field (extra_body) past the fake
     # gateway's validation against the new spec, and waits for the job ...
-    result = smoke_result(_smoke(project, tmp_path, extra_body={"seed": 7}))
+    result = _smoke(project, tmp_path, extra_body={"seed": 7})
     assert Path(result["module"]).is_relative_to(project / "overlays")
     # ... and reaches the new operation through the raw client.
     raw = run_ok(

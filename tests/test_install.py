@@ -20,11 +20,8 @@ from _repo import (
     Nox,
     copy_worktree,
     fresh_venv,
-    gateway_process,
     shared_nox,
-    smoke_client,
-    smoke_result,
-    smoke_script,
+    smoke_run,
     uv,
 )
 from _support import run_ok
@@ -135,9 +132,8 @@ def test_the_console_script_shows_its_help(built: Built, venv: Path, tmp_path: P
 
 
 def test_the_installed_wheel_runs_a_create_and_wait(venv: Path, tmp_path: Path) -> None:
-    script = smoke_script(tmp_path / "scripts")
-    with gateway_process(venv, script) as gateway:  # the wheel's own fake gateway
-        result = smoke_result(smoke_client(venv, script, "ai_stats_music", gateway))
+    # The wheel's own fake gateway, and the wheel's client.
+    gateway, result = smoke_run(tmp_path / "scripts", venv, "ai_stats_music", gateway_python=venv)
     site = venv.parent.parent
     assert Path(gateway["module"]).is_relative_to(site)
     assert Path(result["module"]).is_relative_to(site)
