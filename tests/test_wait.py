@@ -245,7 +245,7 @@ async def test_cancelling_a_wait_stops_polling_and_leaves_nothing_behind(
 
 @pytest.mark.slow
 async def test_wait_many_follows_1000_jobs_over_a_bounded_pool(
-    fake_gateway: FakeGateway,
+    fake_gateway: FakeGateway, make_aclient: Callable[..., AsyncMusicClient]
 ) -> None:
     fake_gateway.default_script = fake_gateway.default_script.__class__(
         timeline=[("queued", 0.05), ("in_progress", 0.25)], clips=1
@@ -257,19 +257,14 @@ async def test_wait_many_follows_1000_jobs_over_a_bounded_pool(
     policy = PollPolicy(
         initial_delay=0.1, multiplier=1.5, max_delay=0.25, latency_bounds=(), timeout=300
     )
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        http_client=http,
-        poll_policy=policy,
-    ) as c:
-        created = await asyncio.gather(*(c.create(model=SUNO, prompt=f"p{i}") for i in range(1000)))
-        ids = [job.id for job in created]
-        seen: list[str] = []
-        async with contextlib.aclosing(c.wait_many(created, concurrency=16)) as results:
-            async for result in results:
-                assert result.ok, result.error
-                seen.append(result.job_id)
+    c = make_aclient(http_client=http, poll_policy=policy, sleep=None)  # in real time
+    created = await asyncio.gather(*(c.create(model=SUNO, prompt=f"p{i}") for i in range(1000)))
+    ids = [job.id for job in created]
+    seen: list[str] = []
+    async with contextlib.aclosing(c.wait_many(created, concurrency=16)) as results:
+        async for result in results:
+            assert result.ok, result.error
+            seen.append(result.job_id)
     await http.aclose()
     assert sorted(seen) == sorted(ids)
     assert len(seen) == len(set(seen)) == 1000
