@@ -632,12 +632,14 @@ def test_retry_policy_refuses_bad_numbers(fields: dict[str, Any], error: type[Ex
         asm.RetryPolicy(**fields)
 
 
-def test_the_retry_policys_delays_are_used_and_a_per_call_count_keeps_them() -> None:
+def test_the_retry_policys_delays_are_used_and_a_per_call_count_keeps_them(
+    make_client: Callable[..., MusicClient],
+) -> None:
     slept: list[float] = []
     rec = Recorder((503, {"error": "upstream_error"}), (200, QUEUED))
     http = httpx.Client(transport=httpx.MockTransport(rec))
     policy = asm.RetryPolicy(max_retries=3, initial_delay=7.0, max_delay=7.0, jitter=0.0)
-    client = MusicClient(
+    client = make_client(
         api_key=KEY, base_url=BASE, http_client=http, sleep=slept.append, retry=policy
     )
     assert client.get("job_1").status == "queued"

@@ -15,7 +15,7 @@ import socket
 import threading
 import tracemalloc
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -346,18 +346,15 @@ async def test_cancelling_the_task_leaves_nothing(
 
 
 async def test_no_audio_request_carries_the_key_or_the_callers_headers(
-    fake_gateway: FakeGateway, tmp_path: Path
+    make_either: Callable[..., EitherClient], fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
     headers = {"X-Team-Secret": "team-secret-value", "User-Agent": "my-app/1.0"}
     gw = fake_gateway
-    with MusicClient(
-        api_key=gw.api_key, base_url=gw.base_url, headers=headers, sleep=lambda _: None
-    ) as client:
-        clip = make_clip(client, gw)
-        gw.inject(Fault.redirect(host="localhost"), on="audio")  # through a redirect, too
-        client.download(clip, tmp_path / "sync.wav")
-    async with AsyncMusicClient(api_key=gw.api_key, base_url=gw.base_url, headers=headers) as ac:
-        await ac.download(clip, tmp_path / "async.wav")
+    client = make_either(headers=headers)
+    clip = make_clip(client.sync, gw)
+    await client.download(clip, tmp_path / "direct.wav")
+    gw.inject(Fault.redirect(host="localhost"), on="audio")  # through a redirect, too
+    await client.download(clip, tmp_path / "redirected.wav")
     api = gw.requests_for(origin="api")
     assert all(r.headers["x-team-secret"] == "team-secret-value" for r in api)
     audio = gw.requests_for(origin="audio")
