@@ -575,9 +575,9 @@ def test_get_through_the_client_returns_a_job_or_a_typed_error(kind: str) -> Non
                 httpx.AsyncClient(transport=httpx.MockTransport(server)) as http,
                 AsyncMusicClient(
                     api_key="sk-bad-answers", base_url=BASE, http_client=http, max_retries=0
-                ) as aclient,
+                ) as client,
             ):
-                return await aclient.get(JOB_ID)
+                return await client.get(JOB_ID)
 
         _each_answer("async_get", server, lambda: asyncio.run(get()), _job_or_typed_error(JOB_ID))
         return
