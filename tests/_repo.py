@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOX_TIMEOUT = 600  # seconds; the first run of a session may download the generator
 # Left out of a copy of the work tree: environments, caches and build output.
 NOT_COPIED = (
@@ -44,6 +44,34 @@ NOT_COPIED = (
 def copy_worktree(dest: Path) -> Path:
     """A copy of the work tree as it is now (uncommitted changes included)."""
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    return dest
+
+
+# What the generation sessions (generate, update_spec) read and write: the spec and
+# config, the noxfile and the pyproject it loads, the tools it runs, and the trees
+# that sit beside them.
+PROJECT_FILES = (
+    "openapi.yaml",
+    "generator-config.yaml",
+    "noxfile.py",
+    "pyproject.toml",
+    "README.md",
+    "generated",
+    "overlays",
+    "tools",
+)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of :data:`PROJECT_FILES` at ``dest``: enough for the generation sessions,
+    much less to copy than the whole work tree (:func:`copy_worktree`)."""
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, dest / name)
     return dest
 
 
@@ -256,3 +284,23 @@ def smoke_result(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert result["status"] == "completed", result
     assert result["clips"] >= 1, result
     return result
+
+
+def smoke_run(
+    directory: Path,
+    python: Path | str,
+    package: str,
+    *,
+    gateway_python: Path | str = sys.executable,
+    gateway_paths: Sequence[Path] = (),
+    paths: Sequence[Path] = (),
+    extra_body: dict[str, object] | None = None,
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The whole smoke run: the fake gateway in a process of ``gateway_python`` (with
+    ``gateway_paths`` first on its path), a create-and-wait against it with ``package``
+    under ``python`` (``paths`` first), checked to have completed. The scripts are
+    copied into ``directory``. Gives the gateway's and the client's JSON accounts."""
+    script = smoke_script(directory)
+    with gateway_process(gateway_python, script, paths=gateway_paths) as gateway:
+        done = smoke_client(python, script, package, gateway, paths=paths, extra_body=extra_body)
+    return gateway, smoke_result(done)

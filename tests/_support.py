@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import subprocess
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -15,6 +16,7 @@ from ai_stats_music import (
     MusicClient,
     MusicClip,
     MusicJob,
+    PollPolicy,
     WaitResult,
 )
 
@@ -26,6 +28,53 @@ EXAMPLES: Final = Path(__file__).resolve().parent / "data" / "examples"
 SUNO: Final = "suno/v4.5plus"
 #: Today's synchronous model (ElevenLabs answers with the audio inline).
 ELEVEN: Final = "eleven-labs/music"
+#: For waits in real time against jobs that last milliseconds.
+FAST: Final = PollPolicy(
+    initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30
+)
+
+
+def run(
+    command: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """``command`` run to its end, its output captured as text: the caller reads the
+    return code (a bounded ``timeout``, so that a hung child fails the test)."""
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_ok(command: Sequence[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    """:func:`run` (same options), failing the test with the child's stderr unless it
+    succeeded."""
+    done = run(command, **options)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def interrupted_at_third_call(call: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``call``, except that its third call raises ``KeyboardInterrupt`` (a Ctrl-C
+    that lands in the middle of a wait, neither at its start nor at once)."""
+    calls = 0
+
+    def interrupted(arg: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+        return call(arg)
+
+    return interrupted
 
 
 class SleepRecorder:
@@ -51,6 +100,24 @@ class EitherClient:
     kind: Literal["sync", "async"]
     sync: MusicClient
     aio: AsyncMusicClient
+
+    @property
+    def chosen(self) -> MusicClient | AsyncMusicClient:
+        """The client of this kind, for what is not a call (settings, ``raw``)."""
+        return self.sync if self.kind == "sync" else self.aio
+
+    def with_options(self, **options: Any) -> EitherClient:
+        """``with_options`` of both clients: a copy of each, sharing its pool."""
+        return attrs.evolve(
+            self, sync=self.sync.with_options(**options), aio=self.aio.with_options(**options)
+        )
+
+    async def close(self) -> None:
+        """``close`` or ``aclose`` of the client of this kind."""
+        if self.kind == "sync":
+            self.sync.close()
+        else:
+            await self.aio.aclose()
 
     async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if self.kind == "sync":

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
+import httpx
 import pytest
 from _support import EitherClient, SleepRecorder
 
 from ai_stats_music import AsyncMusicClient, MusicClient
-from ai_stats_music.testing import FakeGateway
+from ai_stats_music.testing import FakeGateway, VirtualClock
 
 pytest_plugins = ["ai_stats_music.testing.pytest_plugin"]
 
@@ -99,3 +101,45 @@ async def make_aclient(
     yield make
     for made_client in made:
         await made_client.aclose()
+
+
+@pytest.fixture(params=["sync", "async"])
+async def make_either(
+    request: pytest.FixtureRequest,
+    make_client: Callable[..., MusicClient],
+    make_aclient: Callable[..., AsyncMusicClient],
+) -> AsyncIterator[Callable[..., EitherClient]]:
+    """:func:`make_client` and :func:`make_aclient` behind the face of :func:`either`:
+    the test runs once with each kind. Two settings need a client of each kind and
+    are given once here: ``transport`` (an httpx transport, a ``MockTransport``
+    standing in for the gateway) goes into an http client of the right kind,
+    ``clock`` (a :class:`VirtualClock`) is both the clock and the sleep, and
+    ``real_time=True`` keeps each client's own sleep (for jobs of milliseconds)."""
+    https: list[httpx.Client | httpx.AsyncClient] = []
+
+    def make(
+        *,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        clock: VirtualClock | None = None,
+        real_time: bool = False,
+        **overrides: Any,
+    ) -> EitherClient:
+        sync: dict[str, Any] = dict(overrides)
+        aio: dict[str, Any] = dict(overrides)
+        if transport is not None:
+            https.append(httpx.Client(transport=transport))  # type: ignore[arg-type]
+            https.append(httpx.AsyncClient(transport=transport))  # type: ignore[arg-type]
+            sync["http_client"], aio["http_client"] = https[-2:]
+        if clock is not None:
+            sync.update(clock=clock, sleep=clock.sleep)
+            aio.update(clock=clock, sleep=clock.asleep)
+        if real_time:
+            sync["sleep"], aio["sleep"] = time.sleep, None
+        return EitherClient(kind=request.param, sync=make_client(**sync), aio=make_aclient(**aio))
+
+    yield make
+    for http in https:
+        if isinstance(http, httpx.Client):
+            http.close()
+        else:
+            await http.aclose()

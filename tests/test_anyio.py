@@ -11,21 +11,15 @@ from pathlib import Path
 
 import anyio
 import pytest
+from _support import FAST, SUNO
 
 from ai_stats_music import (
     AIStatsError,
     AsyncMusicClient,
     MusicJob,
     MusicJobTimeout,
-    PollPolicy,
 )
 from ai_stats_music.testing import Clip, FakeGateway, VirtualClock
-
-SUNO = "suno/v4.5plus"
-#: For waits in real time against jobs that last milliseconds.
-FAST = PollPolicy(
-    initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30
-)
 
 pytestmark = pytest.mark.anyio
 

@@ -32,6 +32,7 @@ from typing import Any, Final, TypeVar
 
 import httpx
 import pytest
+from _support import SUNO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -535,52 +536,71 @@ def _sync_client(server: _Server, **kwargs: Any) -> tuple[MusicClient, httpx.Cli
     return client, http
 
 
-def test_get_through_the_client_returns_a_job_or_a_typed_error() -> None:
-    server = _Server()
-    client, http = _sync_client(server)
+def _each_answer(
+    case: str, server: _Server, call: Callable[[], object], check: Callable[[Answer, object], None]
+) -> None:
+    """Serves each of ``case``'s answers in turn and checks what ``call`` made of it."""
     seen = 0
 
-    @_settings("client_get")
+    @_settings(case)
     @given(answer=ANSWERS)
     def run(answer: Answer) -> None:
         nonlocal seen
         seen += 1
         server.answer = answer
-        got = _outcome(lambda: client.get(JOB_ID))
+        server.calls = 0
+        check(answer, _outcome(call))
+
+    run()
+    assert seen >= CASES[case]
+
+
+def _job_or_typed_error(job_id: str | None) -> Callable[[Answer, object], None]:
+    def check(answer: Answer, got: object) -> None:
         if isinstance(got, MusicJob):
             assert 200 <= answer[0] < 300
         else:
-            _check_client_error(got, answer, JOB_ID)
+            assert isinstance(got, AIStatsError)
+            _check_client_error(got, answer, job_id)
 
+    return check
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_get_through_the_client_returns_a_job_or_a_typed_error(kind: str) -> None:
+    server = _Server()
+    if kind == "async":  # a client per case: each case runs its own event loop
+
+        async def get() -> MusicJob:
+            async with (
+                httpx.AsyncClient(transport=httpx.MockTransport(server)) as http,
+                AsyncMusicClient(
+                    api_key="sk-bad-answers", base_url=BASE, http_client=http, max_retries=0
+                ) as client,
+            ):
+                return await client.get(JOB_ID)
+
+        _each_answer("async_get", server, lambda: asyncio.run(get()), _job_or_typed_error(JOB_ID))
+        return
+    client, http = _sync_client(server)
     with http, client:
-        run()
-    assert seen >= CASES["client_get"]
+        _each_answer("client_get", server, lambda: client.get(JOB_ID), _job_or_typed_error(JOB_ID))
 
 
 def test_create_through_the_client_returns_a_job_or_says_it_may_exist() -> None:
     server = _Server()
     client, http = _sync_client(server)
-    seen = 0
+    typed = _job_or_typed_error(None)
 
-    @_settings("client_create")
-    @given(answer=ANSWERS)
-    def run(answer: Answer) -> None:
-        nonlocal seen
-        seen += 1
-        server.answer = answer
-        got = _outcome(lambda: client.create(model="suno/v4.5plus", prompt="x"))
-        if isinstance(got, MusicJob):
-            assert 200 <= answer[0] < 300
-            return
-        _check_client_error(got, answer, None)
+    def check(answer: Answer, got: object) -> None:
+        typed(answer, got)
         # A garbled success or a 5xx may come from a job that was created: it says so.
         if isinstance(got, MalformedResponseError | ServerError):
             assert got.job_may_exist
             assert "may exist" in str(got)
 
     with http, client:
-        run()
-    assert seen >= CASES["client_create"]
+        _each_answer("client_create", server, lambda: client.create(model=SUNO, prompt="x"), check)
 
 
 def test_wait_through_the_client_ends_with_the_job_or_an_error_carrying_its_id() -> None:
@@ -589,59 +609,19 @@ def test_wait_through_the_client_ends_with_the_job_or_an_error_carrying_its_id()
     clock = VirtualClock()
     client, http = _sync_client(server, sleep=clock.sleep, clock=clock)
     policy = PollPolicy(timeout=20)
-    seen = 0
 
-    @_settings("client_wait")
-    @given(answer=ANSWERS)
-    def run(answer: Answer) -> None:
-        nonlocal seen
-        seen += 1
-        server.answer = answer
-        server.calls = 0
-        got = _outcome(lambda: client.wait(JOB_ID, poll=policy))
+    def check(answer: Answer, got: object) -> None:
         if isinstance(got, MusicJob):
             assert got.is_completed
         else:  # MusicJobFailed, MusicJobTimeout or the permanent error that ended it
+            assert isinstance(got, AIStatsError)
             assert got.job_id == JOB_ID
             _check_error_text(got)
         # Bounded: a server's delay under 0.1 s is ignored, so at most 10 polls a second.
         assert 1 <= server.calls <= 201
 
     with http, client:
-        run()
-    assert seen >= CASES["client_wait"]
-
-
-def test_async_get_through_the_client_returns_a_job_or_a_typed_error() -> None:
-    server = _Server()
-    seen = 0
-    errors: list[AIStatsError] = []
-
-    async def get() -> None:
-        async with (
-            httpx.AsyncClient(transport=httpx.MockTransport(server)) as http,
-            AsyncMusicClient(
-                api_key="sk-bad-answers", base_url=BASE, http_client=http, max_retries=0
-            ) as client,
-        ):
-            try:
-                await client.get(JOB_ID)
-            except AIStatsError as exc:
-                errors.append(exc)
-
-    @_settings("async_get")
-    @given(answer=ANSWERS)
-    def run(answer: Answer) -> None:
-        nonlocal seen
-        seen += 1
-        server.answer = answer
-        errors.clear()
-        asyncio.run(get())
-        for error in errors:
-            _check_client_error(error, answer, JOB_ID)
-
-    run()
-    assert seen >= CASES["async_get"]
+        _each_answer("client_wait", server, lambda: client.wait(JOB_ID, poll=policy), check)
 
 
 # -- regressions found by the cases above -----------------------------------------------

@@ -10,16 +10,15 @@ from __future__ import annotations
 import random
 import statistics
 import sys
-from pathlib import Path
 
 import pytest
+from _support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ai_stats_music import MusicJobTimeout, PollPolicy  # noqa: E402
-from bench.polling import (  # noqa: E402
+from ai_stats_music import MusicJobTimeout, PollPolicy
+from bench.polling import (
     BASELINES,
     early_failure_worst,
     mix_lengths,

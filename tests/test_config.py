@@ -9,10 +9,12 @@ import inspect
 import json
 import os
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from _support import EitherClient
 
 import ai_stats_music as asm
 from ai_stats_music import (
@@ -26,7 +28,7 @@ from ai_stats_music import (
     NotGiven,
     PollPolicy,
 )
-from ai_stats_music.testing import FakeGateway
+from ai_stats_music.testing import FakeGateway, VirtualClock
 
 KEY = "sk-config-test-key"
 BASE = "http://127.0.0.1:9/v1"
@@ -59,36 +61,29 @@ class Recorder:
         )
 
 
-def sync_client(rec: Recorder, **kwargs: Any) -> MusicClient:
-    http = httpx.Client(transport=httpx.MockTransport(rec))
-    return MusicClient(api_key=KEY, base_url=BASE, http_client=http, sleep=lambda s: None, **kwargs)
-
-
-def async_client(rec: Recorder, **kwargs: Any) -> AsyncMusicClient:
-    http = httpx.AsyncClient(transport=httpx.MockTransport(rec))
-
-    async def no_sleep(seconds: float) -> None:
-        return None
-
-    return AsyncMusicClient(api_key=KEY, base_url=BASE, http_client=http, sleep=no_sleep, **kwargs)
+def on(rec: Recorder, make_either: Callable[..., EitherClient], **kwargs: Any) -> EitherClient:
+    """A client of the test's kind (``make_either``) that speaks to ``rec``."""
+    return make_either(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(rec), **kwargs)
 
 
 # -- 13.1 per-call request options ----------------------------------------------------
 
 
-def test_per_call_headers_query_timeout_and_retries_on_every_api_method() -> None:
+async def test_per_call_headers_query_timeout_and_retries_on_every_api_method(
+    make_either: Callable[..., EitherClient],
+) -> None:
     rec = Recorder((200, QUEUED), (200, DONE))
     options: dict[str, Any] = {
         "extra_headers": {"X-Trace": "t1", "User-Agent": "mine/1"},
         "extra_query": {"tag": "a b"},
         "timeout": 7,
     }
-    with sync_client(rec, headers={"X-Trace": "client", "X-Team": "music"}) as client:
-        client.create(model=MODEL, prompt="x", max_retries=0, **options)
-        client.get("job_1", max_retries=0, **options)
-        client.wait("job_1", **options)
-        client.create_and_wait(model=MODEL, prompt="x", create_timeout=7, **options)
-        list(client.wait_many(["job_1"], **options))
+    client = on(rec, make_either, headers={"X-Trace": "client", "X-Team": "music"})
+    await client.create(model=MODEL, prompt="x", max_retries=0, **options)
+    await client.get("job_1", max_retries=0, **options)
+    await client.wait("job_1", **options)
+    await client.create_and_wait(model=MODEL, prompt="x", create_timeout=7, **options)
+    await client.wait_many(["job_1"], **options)
     assert len(rec.requests) >= 5
     for request in rec.requests:
         assert request.headers["X-Trace"] == "t1"  # the call's header wins
@@ -99,11 +94,13 @@ def test_per_call_headers_query_timeout_and_retries_on_every_api_method() -> Non
         assert request.extensions["timeout"]["read"] <= 7.0
 
 
-def test_per_call_options_do_not_stick_to_the_client() -> None:
+async def test_per_call_options_do_not_stick_to_the_client(
+    make_either: Callable[..., EitherClient],
+) -> None:
     rec = Recorder((200, DONE))
-    with sync_client(rec) as client:
-        client.get("job_1", extra_headers={"X-Once": "1"}, extra_query={"q": "1"}, timeout=3)
-        client.get("job_1")
+    client = on(rec, make_either)
+    await client.get("job_1", extra_headers={"X-Once": "1"}, extra_query={"q": "1"}, timeout=3)
+    await client.get("job_1")
     first, second = rec.requests
     assert "X-Once" in first.headers
     assert "X-Once" not in second.headers
@@ -111,27 +108,31 @@ def test_per_call_options_do_not_stick_to_the_client() -> None:
     assert second.extensions["timeout"]["read"] == 30.0
 
 
-def test_per_call_max_retries_overrides_the_clients() -> None:
+async def test_per_call_max_retries_overrides_the_clients(
+    make_either: Callable[..., EitherClient],
+) -> None:
     rec = Recorder((500, {"error": "boom"}))
-    with sync_client(rec, max_retries=0) as client:
-        with pytest.raises(asm.ServerError):
-            client.get("job_1", max_retries=3)
-        assert len(rec.requests) == 4
-        with pytest.raises(asm.ServerError):
-            client.get("job_1")
-        assert len(rec.requests) == 5
+    client = on(rec, make_either, max_retries=0)
+    with pytest.raises(asm.ServerError):
+        await client.get("job_1", max_retries=3)
+    assert len(rec.requests) == 4
+    with pytest.raises(asm.ServerError):
+        await client.get("job_1")
+    assert len(rec.requests) == 5
 
 
 @pytest.mark.parametrize("name", ["Authorization", "authorization"])
-def test_authorization_per_call_is_refused_before_sending(name: str) -> None:
+async def test_authorization_per_call_is_refused_before_sending(
+    name: str, make_either: Callable[..., EitherClient]
+) -> None:
     rec = Recorder((200, DONE))
-    with sync_client(rec) as client:
-        with pytest.raises(ValueError, match="Authorization"):
-            client.get("job_1", extra_headers={name: "Bearer stolen"})
-        with pytest.raises(ValueError, match="Authorization"):
-            client.create(model=MODEL, prompt="x", extra_headers={name: "Bearer x"})
+    client = on(rec, make_either)
     with pytest.raises(ValueError, match="Authorization"):
-        MusicClient(api_key=KEY, base_url=BASE, headers={name: "Bearer x"})
+        await client.get("job_1", extra_headers={name: "Bearer stolen"})
+    with pytest.raises(ValueError, match="Authorization"):
+        await client.create(model=MODEL, prompt="x", extra_headers={name: "Bearer x"})
+    with pytest.raises(ValueError, match="Authorization"):
+        type(client.chosen)(api_key=KEY, base_url=BASE, headers={name: "Bearer x"})
     assert rec.requests == []
 
 
@@ -141,21 +142,6 @@ def test_downloads_take_no_api_request_options() -> None:
             params = inspect.signature(getattr(cls, method)).parameters
             assert "timeout" in params
             assert not {"extra_headers", "extra_query", "max_retries"} & set(params)
-
-
-async def test_async_per_call_options_match_sync() -> None:
-    rec = Recorder((200, QUEUED), (200, DONE))
-    async with async_client(rec) as client:
-        await client.create(model=MODEL, prompt="x", extra_headers={"X-A": "1"}, timeout=9)
-        await client.get("job_1", extra_query={"q": "v"}, max_retries=0)
-        await client.wait("job_1", extra_headers={"X-A": "2"})
-        with pytest.raises(ValueError, match="Authorization"):
-            await client.get("job_1", extra_headers={"Authorization": "x"})
-    create, get, wait = rec.requests[:3]
-    assert create.headers["X-A"] == "1"
-    assert create.extensions["timeout"]["read"] == 9.0
-    assert get.url.params["q"] == "v"
-    assert wait.headers["X-A"] == "2"
 
 
 # -- 13.3 one meaning per name ---------------------------------------------------------
@@ -200,42 +186,20 @@ def test_sync_and_async_signatures_are_identical() -> None:
 # -- 12.6 deadlines cap each request ----------------------------------------------------
 
 
-def test_no_status_read_outlives_the_deadline() -> None:
+async def test_no_status_read_outlives_the_deadline(
+    make_either: Callable[..., EitherClient],
+) -> None:
     rec = Recorder((200, QUEUED))
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    http = httpx.Client(transport=httpx.MockTransport(rec))
-    with (
-        MusicClient(
-            api_key=KEY, base_url=BASE, http_client=http, sleep=sleep, clock=lambda: now[0]
-        ) as client,
-        pytest.raises(MusicJobTimeout),
-    ):
-        client.wait("job_1", deadline=5, timeout=30)
+    client = on(rec, make_either, clock=VirtualClock())
+    with pytest.raises(MusicJobTimeout):
+        await client.wait("job_1", deadline=5, timeout=30)
     left = [r.extensions["timeout"]["read"] for r in rec.requests]
     # The first read, at t=0, gets the 5 s left; the last one, at the deadline, 1 s.
     assert left[0] == pytest.approx(5.0)
     assert left[-1] == pytest.approx(1.0)
     assert all(v <= 5.0 for v in left)
-
-
-async def test_async_deadline_caps_each_read_too() -> None:
-    rec = Recorder((200, QUEUED))
-    now = [0.0]
-
-    async def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(rec))
-    async with AsyncMusicClient(
-        api_key=KEY, base_url=BASE, http_client=http, sleep=sleep, clock=lambda: now[0]
-    ) as client:
-        with pytest.raises(MusicJobTimeout):
-            await client.wait("job_1", deadline=3, timeout=30)
-        results = [r async for r in client.wait_many(["job_1"], deadline=3, timeout=30)]
+    rec.requests.clear()
+    results = await client.wait_many(["job_1"], deadline=3, timeout=30)
     assert isinstance(results[0].error, MusicJobTimeout)
     assert all(r.extensions["timeout"]["read"] <= 3.0 for r in rec.requests)
 
@@ -287,15 +251,17 @@ def test_bad_settings_are_refused_at_construction(kwargs: dict[str, Any], error:
         {"extra_headers": {"X": "a\nb"}},
     ],
 )
-def test_bad_per_call_options_are_refused_before_sending(kwargs: dict[str, Any]) -> None:
+async def test_bad_per_call_options_are_refused_before_sending(
+    kwargs: dict[str, Any], make_either: Callable[..., EitherClient]
+) -> None:
     rec = Recorder((200, DONE))
-    with sync_client(rec) as client:
-        with pytest.raises((TypeError, ValueError)):
-            client.get("job_1", **kwargs)
-        with pytest.raises((TypeError, ValueError)):
-            client.create(model=MODEL, prompt="x", **kwargs)
-        with pytest.raises((TypeError, ValueError)):
-            client.wait("job_1", **kwargs)
+    client = on(rec, make_either)
+    with pytest.raises((TypeError, ValueError)):
+        await client.get("job_1", **kwargs)
+    with pytest.raises((TypeError, ValueError)):
+        await client.create(model=MODEL, prompt="x", **kwargs)
+    with pytest.raises((TypeError, ValueError)):
+        await client.wait("job_1", **kwargs)
     assert rec.requests == []
 
 
@@ -315,59 +281,60 @@ def test_a_key_that_cannot_go_in_a_header_is_a_clear_error() -> None:
 # -- 12.13 closed clients -----------------------------------------------------------------
 
 
-def test_a_closed_client_says_so_and_never_reopens_a_pool(tmp_path: Any) -> None:
+async def test_a_closed_client_says_so_and_never_reopens_a_pool(
+    tmp_path: Any, make_either: Callable[..., EitherClient]
+) -> None:
     rec = Recorder((200, DONE))
-    client = sync_client(rec)
-    client.close()
-    assert client.is_closed
+    client = on(rec, make_either)
+    await client.close()
+    assert client.chosen.is_closed
     for call in (
         lambda: client.get("job_1"),
         lambda: client.create(model=MODEL, prompt="x"),
         lambda: client.wait("job_1"),
         lambda: client.download("https://cdn.example/a.mp3", tmp_path / "a.mp3"),
-        lambda: client.raw,
-        lambda: client.with_options(timeout=3),
     ):
         with pytest.raises(AIStatsError, match="is closed"):
-            call()
-    assert client._downloads._http is None  # no download pool was opened
-    assert rec.requests == []
-
-
-async def test_a_closed_async_client_says_so(tmp_path: Any) -> None:
-    rec = Recorder((200, DONE))
-    client = async_client(rec)
-    await client.aclose()
-    with pytest.raises(AIStatsError, match="is closed"):
-        await client.get("job_1")
-    with pytest.raises(AIStatsError, match="is closed"):
-        await client.download("https://cdn.example/a.mp3", tmp_path / "a.mp3")
+            await call()
+    for attribute in (lambda: client.chosen.raw, lambda: client.chosen.with_options(timeout=3)):
+        with pytest.raises(AIStatsError, match="is closed"):
+            attribute()
+    assert client.chosen._downloads._http is None  # no download pool was opened
     assert rec.requests == []
 
 
 # -- 13.2 with_options ----------------------------------------------------------------------
 
 
-def test_with_options_changes_a_copy_and_shares_the_pool() -> None:
+async def test_with_options_changes_a_copy_and_shares_the_pool(
+    make_either: Callable[..., EitherClient],
+) -> None:
     rec = Recorder((200, DONE))
-    with sync_client(rec, headers={"X-Team": "a"}) as client:
-        copy = client.with_options(
-            timeout=3, max_retries=0, headers={"X-Extra": "1"}, api_key="sk-another-key-123"
-        )
-        assert copy is not client
-        assert copy._http() is client._http()
-        assert (client.max_retries, client.timeout.read) == (2, 30.0)
-        assert (copy.max_retries, copy.timeout.read) == (0, 3.0)
-        copy.get("job_1")
-        client.get("job_1")
-        copy.close()
-        assert copy.is_closed
-        assert not client.is_closed
-        client.get("job_1")  # the shared pool is the original's
-        with pytest.raises(AIStatsError, match="is closed"):
-            copy.get("job_1")
-        other = client.with_options()
-    assert other.is_closed  # closing the original closes its copies' pool
+    client = on(rec, make_either, headers={"X-Team": "a"})
+    copy = client.with_options(
+        timeout=3,
+        max_retries=0,
+        headers={"X-Extra": "1"},
+        api_key="sk-another-key-123",
+        poll_policy=PollPolicy.fixed(1.0),
+    )
+    assert copy.chosen is not client.chosen
+    assert copy.chosen._http() is client.chosen._http()
+    assert (client.chosen.max_retries, client.chosen.timeout.read) == (2, 30.0)
+    assert (copy.chosen.max_retries, copy.chosen.timeout.read) == (0, 3.0)
+    assert copy.chosen.poll_policy.max_delay == 1.0
+    assert client.chosen.poll_policy.max_delay != 1.0
+    await copy.get("job_1")
+    await client.get("job_1")
+    await copy.close()
+    assert copy.chosen.is_closed
+    assert not client.chosen.is_closed
+    await client.get("job_1")  # the shared pool is the original's
+    with pytest.raises(AIStatsError, match="is closed"):
+        await copy.get("job_1")
+    other = client.with_options()
+    await client.close()
+    assert other.chosen.is_closed  # closing the original closes its copies' pool
     by_copy, by_client, _ = rec.requests
     assert by_copy.headers["Authorization"] == "Bearer sk-another-key-123"
     assert by_copy.headers["X-Team"] == "a"
@@ -385,27 +352,17 @@ def test_with_options_keeps_the_plain_http_guard() -> None:
             client.with_options(max_retries=-1)
 
 
-async def test_async_with_options_matches_sync() -> None:
-    rec = Recorder((200, DONE))
-    async with async_client(rec) as client:
-        copy = client.with_options(timeout=4, poll_policy=PollPolicy.fixed(1.0))
-        assert copy.poll_policy.max_delay == 1.0
-        assert client.poll_policy.max_delay != 1.0
-        await copy.get("job_1")
-        await copy.aclose()
-        await client.get("job_1")
-    assert [r.extensions["timeout"]["read"] for r in rec.requests] == [4.0, 30.0]
-
-
 # -- 13.4 request ids and the context ----------------------------------------------------
 
 
-def test_the_answers_request_id_and_requested_format_are_in_the_jobs_context() -> None:
+async def test_the_answers_request_id_and_requested_format_are_in_the_jobs_context(
+    make_either: Callable[..., EitherClient],
+) -> None:
     rec = Recorder((200, QUEUED), (200, QUEUED), (200, DONE))
-    with sync_client(rec, poll_policy=PollPolicy.fixed(1.0)) as client:
-        created = client.create(model=MODEL, prompt="x", format="wav")
-        done = client.wait(created)
-        got = client.get("job_1")
+    client = on(rec, make_either, poll_policy=PollPolicy.fixed(1.0))
+    created = await client.create(model=MODEL, prompt="x", format="wav")
+    done = await client.wait(created)
+    got = await client.get("job_1")
     assert created.context.request_id == "G-1"
     assert created.context.requested_format == "wav"
     assert done.context.requested_format == "wav"  # carried through the wait
@@ -413,15 +370,6 @@ def test_the_answers_request_id_and_requested_format_are_in_the_jobs_context() -
     assert got.context.request_id == "G-4"
     assert MusicJob.from_dict(created.to_dict()) == created  # to_dict round trips unchanged
     assert "request_id" not in created.to_dict()
-
-
-async def test_async_request_ids_match_sync(fake_gateway: FakeGateway) -> None:
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url
-    ) as client:
-        job = await client.create(model="minimax/music-1.5", prompt="x", format="mp3")
-    assert job.context.request_id is not None
-    assert job.context.requested_format == "mp3"
 
 
 # -- 13.7 public names -----------------------------------------------------------------
@@ -684,12 +632,14 @@ def test_retry_policy_refuses_bad_numbers(fields: dict[str, Any], error: type[Ex
         asm.RetryPolicy(**fields)
 
 
-def test_the_retry_policys_delays_are_used_and_a_per_call_count_keeps_them() -> None:
+def test_the_retry_policys_delays_are_used_and_a_per_call_count_keeps_them(
+    make_client: Callable[..., MusicClient],
+) -> None:
     slept: list[float] = []
     rec = Recorder((503, {"error": "upstream_error"}), (200, QUEUED))
     http = httpx.Client(transport=httpx.MockTransport(rec))
     policy = asm.RetryPolicy(max_retries=3, initial_delay=7.0, max_delay=7.0, jitter=0.0)
-    client = MusicClient(
+    client = make_client(
         api_key=KEY, base_url=BASE, http_client=http, sleep=slept.append, retry=policy
     )
     assert client.get("job_1").status == "queued"

@@ -9,13 +9,12 @@ fake serves it and the contract tests name it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import schemathesis
+from _support import ROOT
 from schemathesis.core.result import Ok
 from test_contract import CREATE, STATUS
 
-SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC = ROOT / "openapi.yaml"
 
 
 def test_every_operation_of_the_spec_is_under_contract() -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
+
+from _support import ROOT
 
 import ai_stats_music
 import ai_stats_music.testing
 
-REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
+REFERENCE = ROOT / "docs" / "reference"
 # A page lists a package's members under `::: package` as `- Name` lines.
 _DIRECTIVE = re.compile(r"^::: (ai_stats_music(?:\.testing)?(?:\.\w+)?)\s*$", re.M)
 _MEMBER = re.compile(r"^ {8}- (\w+)\s*$", re.M)
@@ -50,7 +51,6 @@ def test_every_public_name_is_on_one_reference_page() -> None:
     assert sorted(n for n, count in documented.items() if count > 1) == [], "named twice"
 
 
-ROOT = REFERENCE.parent.parent
 GUIDE = ROOT / "docs" / "guide"
 
 

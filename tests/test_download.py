@@ -2,7 +2,7 @@
 
 The fake gateway serves each clip's audio from a second origin (another port),
 as production does from a CDN; faults armed ``on="audio"`` break that origin
-only. Every scenario runs through both clients (the ``fetch`` fixture).
+only. Every scenario runs through both clients (the ``either`` fixture of conftest).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import socket
 import threading
 import tracemalloc
 import wave
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pytest
+from _support import SUNO, EitherClient
 
 from ai_stats_music import (
     AIStatsError,
@@ -29,7 +30,6 @@ from ai_stats_music import (
     AsyncMusicClient,
     DownloadError,
     MalformedResponseError,
-    MusicAudio,
     MusicClient,
     MusicClip,
     MusicJob,
@@ -39,35 +39,7 @@ from ai_stats_music import (
 from ai_stats_music._filenames import extension_for, filename_for, safe_stem
 from ai_stats_music.testing import Clip, FakeGateway, Fault
 
-SUNO = "suno/v4.5plus"
 MiB = 2**20
-
-
-class Fetch(Protocol):
-    """``client.download`` of the sync client (run in a thread) or of the async one."""
-
-    def __call__(
-        self,
-        source: MusicAudio | MusicClip | str,
-        dest: Path,
-        /,
-        *,
-        progress: Callable[[int, int | None], object] | None = None,
-        timeout: float | None = ...,
-    ) -> Awaitable[Path]: ...
-
-
-@pytest.fixture(params=["sync", "async"])
-def fetch(request: pytest.FixtureRequest, client: MusicClient, aclient: AsyncMusicClient) -> Fetch:
-    if request.param == "sync":
-
-        async def via_thread(
-            source: MusicAudio | MusicClip | str, dest: Path, **kwargs: Any
-        ) -> Path:
-            return await asyncio.to_thread(client.download, source, dest, **kwargs)
-
-        return via_thread
-    return aclient.download
 
 
 def make_clip(client: MusicClient, gw: FakeGateway, clip: Clip | None = None) -> MusicClip:
@@ -96,11 +68,13 @@ def frames_of(path: Path) -> int:
 
 
 async def test_a_clip_lands_in_the_directory_under_its_title(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(title="Morning Coffee", duration=2))
+    clip = make_clip(either.sync, fake_gateway, Clip(title="Morning Coffee", duration=2))
     seen: list[tuple[int, int | None]] = []
-    path = await fetch(clip, tmp_path, progress=lambda done, total: seen.append((done, total)))
+    path = await either.download(
+        clip, tmp_path, progress=lambda done, total: seen.append((done, total))
+    )
     assert path == tmp_path / "Morning Coffee.wav"
     assert listing(tmp_path) == ["Morning Coffee.wav"]
     size = fake_gateway.jobs[-1].clips[0].audio_size
@@ -112,35 +86,37 @@ async def test_a_clip_lands_in_the_directory_under_its_title(
 
 
 async def test_a_file_path_is_written_exactly_there_replacing_what_was_there(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     dest = tmp_path / "song.anything"
     dest.write_bytes(b"old contents")
-    assert await fetch(clip, dest) == dest
+    assert await either.download(clip, dest) == dest
     assert listing(tmp_path) == ["song.anything"]
     assert frames_of(dest) == 8000
 
 
 async def test_a_plain_url_and_a_body_without_content_length(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     assert clip.stream_audio_url is not None  # served chunked, with no Content-Length
     totals: set[int | None] = set()
-    path = await fetch(clip.stream_audio_url, tmp_path, progress=lambda _, t: totals.add(t))
+    path = await either.download(
+        clip.stream_audio_url, tmp_path, progress=lambda _, t: totals.add(t)
+    )
     assert path == tmp_path / "0.wav"  # named after the URL's file: there is no clip
     assert totals == {None}
     assert frames_of(path) == 8000
 
 
 async def test_a_64_mib_clip_downloads_in_bounded_memory(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=64 * MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=64 * MiB))
     tracemalloc.start()
     try:
-        path = await fetch(clip, tmp_path)
+        path = await either.download(clip, tmp_path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -150,11 +126,11 @@ async def test_a_64_mib_clip_downloads_in_bounded_memory(
 
 
 async def test_one_connection_pool_serves_successive_downloads(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
-    await fetch(clip, tmp_path / "a.wav")
-    await fetch(clip, tmp_path / "b.wav")
+    clip = make_clip(either.sync, fake_gateway)
+    await either.download(clip, tmp_path / "a.wav")
+    await either.download(clip, tmp_path / "b.wav")
     peers = {r.peer for r in fake_gateway.requests_for(origin="audio")}
     assert len(peers) == 1  # the second reused the first's connection
 
@@ -173,26 +149,26 @@ async def test_one_connection_pool_serves_successive_downloads(
     ],
 )
 async def test_urls_that_are_not_http_are_refused(
-    fetch: Fetch, fake_gateway: FakeGateway, tmp_path: Path, url: str
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path, url: str
 ) -> None:
     with pytest.raises(ValueError, match="http"):
-        await fetch(url, tmp_path)
+        await either.download(url, tmp_path)
     assert fake_gateway.requests_for(origin="audio") == ()
     assert listing(tmp_path) == []
 
 
 async def test_a_missing_directory_is_refused_before_any_request(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     with pytest.raises(FileNotFoundError):
-        await fetch(clip, tmp_path / "no" / "such.wav")
+        await either.download(clip, tmp_path / "no" / "such.wav")
     assert fake_gateway.requests_for(origin="audio") == ()
 
 
-async def test_a_clip_without_audio_is_refused(fetch: Fetch, tmp_path: Path) -> None:
+async def test_a_clip_without_audio_is_refused(either: EitherClient, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no audio_url"):
-        await fetch(MusicClip(title="not yet"), tmp_path)
+        await either.download(MusicClip(title="not yet"), tmp_path)
 
 
 # -- failures leave nothing ---------------------------------------------------------------
@@ -211,40 +187,39 @@ async def test_a_clip_without_audio_is_refused(fetch: Fetch, tmp_path: Path) -> 
     ids=lambda v: v.describe() if isinstance(v, Fault) else v.__name__,
 )
 async def test_a_broken_download_leaves_nothing(
-    fetch: Fetch,
-    client: MusicClient,
+    either: EitherClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
     fault: Fault,
     error: type[Exception],
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=4 * MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=4 * MiB))
     fake_gateway.inject(fault, on="audio")
     with pytest.raises(error):
-        await fetch(clip, tmp_path)
+        await either.download(clip, tmp_path)
     assert listing(tmp_path) == []
 
 
 async def test_a_failure_keeps_the_file_that_was_there(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     dest = tmp_path / "song.wav"
     dest.write_bytes(b"the previous take")
     fake_gateway.inject(Fault.drop(mid_body=True), on="audio")
     with pytest.raises(DownloadError):
-        await fetch(clip, dest)
+        await either.download(clip, dest)
     assert listing(tmp_path) == ["song.wav"]
     assert dest.read_bytes() == b"the previous take"
 
 
 async def test_a_content_length_larger_than_the_body_is_a_download_error(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     fake_gateway.inject(Fault.lying_length(+1000), on="audio")
     with pytest.raises(DownloadError) as info:
-        await fetch(clip, tmp_path)
+        await either.download(clip, tmp_path)
     assert (info.value.expected_bytes, info.value.received_bytes) == (MiB + 1000, MiB)
     assert info.value.url == clip.audio_url
     assert listing(tmp_path) == []
@@ -277,7 +252,9 @@ def raw_http_server(answer: bytes) -> Iterator[str]:
         server.close()
 
 
-async def test_more_bytes_than_declared_is_a_download_error(fetch: Fetch, tmp_path: Path) -> None:
+async def test_more_bytes_than_declared_is_a_download_error(
+    either: EitherClient, tmp_path: Path
+) -> None:
     # Chunked framing carries the body, so the HTTP layer delivers all of it; the
     # Content-Length beside it (a smuggling-prone mix) declares less.
     body = b"x" * 5000
@@ -289,7 +266,7 @@ async def test_more_bytes_than_declared_is_a_download_error(fetch: Fetch, tmp_pa
         + b"\r\n0\r\n\r\n"
     )
     with raw_http_server(answer) as url, pytest.raises(DownloadError, match="more bytes") as info:
-        await fetch(url, tmp_path)
+        await either.download(url, tmp_path)
     assert info.value.expected_bytes == 1000
     assert info.value.received_bytes is not None
     assert info.value.received_bytes > 1000
@@ -305,12 +282,12 @@ async def test_more_bytes_than_declared_is_a_download_error(fetch: Fetch, tmp_pa
     ),
 )
 async def test_a_content_length_smaller_than_the_body_is_caught(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     fake_gateway.inject(Fault.lying_length(-1000), on="audio")
     with pytest.raises(DownloadError):
-        await fetch(clip, tmp_path)
+        await either.download(clip, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -319,12 +296,15 @@ async def test_a_content_length_smaller_than_the_body_is_caught(
     ids=["mid-body", "before-the-answer"],
 )
 async def test_a_stall_times_out_and_leaves_nothing(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path, fault: Fault
+    either: EitherClient,
+    fake_gateway: FakeGateway,
+    tmp_path: Path,
+    fault: Fault,
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     fake_gateway.inject(fault, on="audio")
     with pytest.raises(APITimeoutError):
-        await fetch(clip, tmp_path, timeout=0.3)
+        await either.download(clip, tmp_path, timeout=0.3)
     assert listing(tmp_path) == []
 
 
@@ -366,18 +346,15 @@ async def test_cancelling_the_task_leaves_nothing(
 
 
 async def test_no_audio_request_carries_the_key_or_the_callers_headers(
-    fake_gateway: FakeGateway, tmp_path: Path
+    make_either: Callable[..., EitherClient], fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
     headers = {"X-Team-Secret": "team-secret-value", "User-Agent": "my-app/1.0"}
     gw = fake_gateway
-    with MusicClient(
-        api_key=gw.api_key, base_url=gw.base_url, headers=headers, sleep=lambda _: None
-    ) as client:
-        clip = make_clip(client, gw)
-        gw.inject(Fault.redirect(host="localhost"), on="audio")  # through a redirect, too
-        client.download(clip, tmp_path / "sync.wav")
-    async with AsyncMusicClient(api_key=gw.api_key, base_url=gw.base_url, headers=headers) as ac:
-        await ac.download(clip, tmp_path / "async.wav")
+    client = make_either(headers=headers)
+    clip = make_clip(client.sync, gw)
+    await client.download(clip, tmp_path / "direct.wav")
+    gw.inject(Fault.redirect(host="localhost"), on="audio")  # through a redirect, too
+    await client.download(clip, tmp_path / "redirected.wav")
     api = gw.requests_for(origin="api")
     assert all(r.headers["x-team-secret"] == "team-secret-value" for r in api)
     audio = gw.requests_for(origin="audio")
@@ -390,11 +367,11 @@ async def test_no_audio_request_carries_the_key_or_the_callers_headers(
 
 
 async def test_a_redirect_to_another_host_is_followed_without_credentials(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     fake_gateway.inject(Fault.redirect(host="localhost", status=307), on="audio")
-    path = await fetch(clip, tmp_path)
+    path = await either.download(clip, tmp_path)
     assert frames_of(path) == 8000
     first, second = fake_gateway.requests_for(origin="audio")
     assert first.headers["host"].startswith("127.0.0.1:")
@@ -413,37 +390,40 @@ async def test_a_redirect_to_another_host_is_followed_without_credentials(
     ids=lambda f: f.describe(),
 )
 async def test_a_redirect_to_another_scheme_is_refused(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path, fault: Fault
+    either: EitherClient,
+    fake_gateway: FakeGateway,
+    tmp_path: Path,
+    fault: Fault,
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     fake_gateway.inject(fault, on="audio")
     with pytest.raises(DownloadError, match="refused a redirect"):
-        await fetch(clip, tmp_path)
+        await either.download(clip, tmp_path)
     assert listing(tmp_path) == []
     assert len(fake_gateway.requests_for(origin="audio")) == 1
 
 
 async def test_redirects_are_bounded(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway)
+    clip = make_clip(either.sync, fake_gateway)
     fake_gateway.inject(Fault.redirect(host="localhost"), on="audio", times=None)
     with pytest.raises(DownloadError, match="more than 10 redirects"):
-        await fetch(clip, tmp_path)
+        await either.download(clip, tmp_path)
     assert len(fake_gateway.requests_for(origin="audio")) == 11
     assert listing(tmp_path) == []
 
 
 async def test_a_signed_urls_query_stays_out_of_error_messages(
-    fetch: Fetch, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(audio_size=MiB))
+    clip = make_clip(either.sync, fake_gateway, Clip(audio_size=MiB))
     assert clip.audio_url is not None
     signed = clip.audio_url + "?X-Amz-Signature=deadbeefcafe0123&X-Amz-Credential=AKIAEXAMPLE"
     for fault in (Fault.status(403), Fault.drop(mid_body=True), Fault.stall(mid_body=True)):
         fake_gateway.inject(fault, on="audio")
         with pytest.raises(AIStatsError) as info:
-            await fetch(signed, tmp_path, timeout=0.3)
+            await either.download(signed, tmp_path, timeout=0.3)
         message = str(info.value)
         assert "deadbeefcafe0123" not in message
         assert "AKIAEXAMPLE" not in message
@@ -476,13 +456,13 @@ HOSTILE_TITLES = [
 
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES, ids=lambda t: repr(t[:20]))
-def test_hostile_titles_stay_inside_dest(
-    client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path, title: str
+async def test_hostile_titles_stay_inside_dest(
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path, title: str
 ) -> None:
     dest = tmp_path / "songs"
     dest.mkdir()
-    clip = MusicClip.from_dict({**make_clip(client, fake_gateway).to_dict(), "title": title})
-    path = client.download(clip, dest)
+    clip = MusicClip.from_dict({**make_clip(either.sync, fake_gateway).to_dict(), "title": title})
+    path = await either.download(clip, dest)
     assert directly_inside(path, dest)
     assert listing(dest) == [path.name]
     assert listing(tmp_path) == ["songs"]
@@ -493,18 +473,6 @@ def test_hostile_titles_stay_inside_dest(
     assert all(ch.isprintable() for ch in name)
     assert not any(ch in name for ch in '<>:"/\\|?*')
     assert name.split(".")[0].upper() not in {"CON", "NUL"}
-
-
-async def test_hostile_titles_stay_inside_dest_async(
-    aclient: AsyncMusicClient, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
-) -> None:
-    clip = make_clip(client, fake_gateway)
-    for title in HOSTILE_TITLES:
-        hostile = MusicClip.from_dict({**clip.to_dict(), "title": title})
-        path = await aclient.download(hostile, tmp_path)
-        assert directly_inside(path, tmp_path)
-        path.unlink()
-    assert listing(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -579,11 +547,11 @@ def inline_job(**fields: Any) -> MusicJob:
     ],
 )
 async def test_inline_audio_is_saved_under_the_naming_rules(
-    fetch: Fetch, fake_gateway: FakeGateway, tmp_path: Path, data: bytes, name: str
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path, data: bytes, name: str
 ) -> None:
     [audio] = inline_job(audio_base64=b64(data)).audio
     seen: list[tuple[int, int | None]] = []
-    path = await fetch(audio, tmp_path, progress=lambda d, t: seen.append((d, t)))
+    path = await either.download(audio, tmp_path, progress=lambda d, t: seen.append((d, t)))
     assert path == tmp_path / name
     assert path.read_bytes() == data
     assert listing(tmp_path) == [name]
@@ -593,21 +561,21 @@ async def test_inline_audio_is_saved_under_the_naming_rules(
 
 
 async def test_a_clip_with_inline_audio_and_a_data_uri_string_are_saved(
-    fetch: Fetch, tmp_path: Path
+    either: EitherClient, tmp_path: Path
 ) -> None:
     clip = MusicClip(title="Inline", audio_base64=b64(OGG_BYTES))
-    assert (await fetch(clip, tmp_path)).read_bytes() == OGG_BYTES
+    assert (await either.download(clip, tmp_path)).read_bytes() == OGG_BYTES
     assert listing(tmp_path) == ["Inline.ogg"]
     dest = tmp_path / "exact.bin"
-    assert await fetch("data:audio/flac;base64," + b64(FLAC_BYTES), dest) == dest
+    assert await either.download("data:audio/flac;base64," + b64(FLAC_BYTES), dest) == dest
     assert dest.read_bytes() == FLAC_BYTES
 
 
 async def test_the_requested_format_names_an_unknown_inline_audio(
-    fetch: Fetch, tmp_path: Path
+    either: EitherClient, tmp_path: Path
 ) -> None:
     job = inline_job(audio_base64="AQIDBA==").with_context(requested_format="wav")
-    assert (await fetch(job.audio[0], tmp_path)).name == "req_music_1.wav"
+    assert (await either.download(job.audio[0], tmp_path)).name == "req_music_1.wav"
 
 
 @pytest.mark.parametrize(
@@ -620,24 +588,26 @@ async def test_the_requested_format_names_an_unknown_inline_audio(
     ],
 )
 async def test_lying_inline_audio_is_a_typed_error_and_leaves_no_file(
-    fetch: Fetch, tmp_path: Path, uri: str
+    either: EitherClient, tmp_path: Path, uri: str
 ) -> None:
     dest = tmp_path / "song.mp3"
     dest.write_bytes(b"the previous take")
     for source in (inline_job(audio_url=uri).audio[0], uri):
         with pytest.raises(MalformedResponseError) as info:
-            await fetch(source, dest)
+            await either.download(source, dest)
         assert info.value.field in ("audio_url", "url")
         with pytest.raises(MalformedResponseError):
-            await fetch(source, tmp_path)
+            await either.download(source, tmp_path)
     assert listing(tmp_path) == ["song.mp3"]
     assert dest.read_bytes() == b"the previous take"
 
 
-async def test_bad_base64_is_a_typed_error_naming_the_job(fetch: Fetch, tmp_path: Path) -> None:
+async def test_bad_base64_is_a_typed_error_naming_the_job(
+    either: EitherClient, tmp_path: Path
+) -> None:
     [audio] = inline_job(output=[{"audio_base64": "AQIDBA="}]).audio
     with pytest.raises(MalformedResponseError) as info:
-        await fetch(audio, tmp_path)
+        await either.download(audio, tmp_path)
     assert (info.value.field, info.value.job_id) == ("output[0].audio_base64", "req_music_1")
     assert listing(tmp_path) == []
 
@@ -670,30 +640,6 @@ async def test_cancelling_an_inline_save_leaves_nothing(
 # -- download_all --------------------------------------------------------------------------
 
 
-class FetchAll(Protocol):
-    def __call__(
-        self,
-        job: MusicJob,
-        dest: Path,
-        /,
-        *,
-        progress: Callable[[MusicAudio, int, int | None], object] | None = None,
-    ) -> Awaitable[list[Path]]: ...
-
-
-@pytest.fixture(params=["sync", "async"])
-def fetch_all(
-    request: pytest.FixtureRequest, client: MusicClient, aclient: AsyncMusicClient
-) -> FetchAll:
-    if request.param == "sync":
-
-        async def via_thread(job: MusicJob, dest: Path, **kwargs: Any) -> list[Path]:
-            return await asyncio.to_thread(client.download_all, job, dest, **kwargs)
-
-        return via_thread
-    return aclient.download_all
-
-
 LONG = "x" * 130
 
 
@@ -709,49 +655,50 @@ LONG = "x" * 130
     ids=["equal", "numbered-title", "numbered-first", "case", "past-the-limit"],
 )
 async def test_every_audio_of_a_job_gets_its_own_name(
-    fetch_all: FetchAll,
-    client: MusicClient,
+    either: EitherClient,
     fake_gateway: FakeGateway,
     tmp_path: Path,
     titles: list[str],
     names: list[str],
 ) -> None:
     fake_gateway.script(timeline=[], clips=[Clip(title=t, duration=1) for t in titles])
-    job = client.create_and_wait(model=SUNO, prompt="x")
+    job = either.sync.create_and_wait(model=SUNO, prompt="x")
     seen: dict[int, int] = {}
-    paths = await fetch_all(job, tmp_path, progress=lambda a, d, t: seen.__setitem__(a.index, d))
+    paths = await either.download_all(
+        job, tmp_path, progress=lambda a, d, t: seen.__setitem__(a.index, d)
+    )
     assert [p.name for p in paths] == names
     assert listing(tmp_path) == sorted(names)
     assert all(frames_of(p) == 8000 for p in paths)
     assert sorted(seen) == list(range(len(titles)))
-    again = await fetch_all(job, tmp_path)  # the same names again: replaced, not added
+    again = await either.download_all(job, tmp_path)  # the same names again: replaced, not added
     assert again == paths
     assert listing(tmp_path) == sorted(names)
 
 
 async def test_inline_and_fetched_audio_of_one_job_are_all_saved(
-    fetch_all: FetchAll, client: MusicClient, fake_gateway: FakeGateway, tmp_path: Path
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
-    clip = make_clip(client, fake_gateway, Clip(title="Song", duration=1))
+    clip = make_clip(either.sync, fake_gateway, Clip(title="Song", duration=1))
     job = inline_job(
         output=[clip.to_dict(), {"title": "Song", "audio_base64": b64(WAV_BYTES)}],
         audio_base64=b64(MP3_BYTES),
     )
-    paths = await fetch_all(job, tmp_path)
+    paths = await either.download_all(job, tmp_path)
     assert [p.name for p in paths] == ["Song.wav", "Song (2).wav", "req_music_1.mp3"]
     assert paths[1].read_bytes() == WAV_BYTES
     assert paths[2].read_bytes() == MP3_BYTES
 
 
 async def test_a_failure_midway_keeps_what_was_saved_and_says_so(
-    fetch_all: FetchAll, tmp_path: Path
+    either: EitherClient, tmp_path: Path
 ) -> None:
     job = inline_job(
         output=[{"title": "Good", "audio_base64": b64(WAV_BYTES)}, {"audio_base64": "@@"}],
         audio_base64=b64(MP3_BYTES),
     )
     with pytest.raises(MalformedResponseError) as info:
-        await fetch_all(job, tmp_path)
+        await either.download_all(job, tmp_path)
     assert listing(tmp_path) == ["Good.wav"]  # kept; nothing after the failure
     assert info.value.job_id == "req_music_1"
     [note] = info.value.__notes__
@@ -760,19 +707,19 @@ async def test_a_failure_midway_keeps_what_was_saved_and_says_so(
 
 
 async def test_download_all_of_a_job_without_audio_is_empty(
-    fetch_all: FetchAll, tmp_path: Path
+    either: EitherClient, tmp_path: Path
 ) -> None:
-    assert await fetch_all(inline_job(), tmp_path) == []
+    assert await either.download_all(inline_job(), tmp_path) == []
     assert listing(tmp_path) == []
 
 
 async def test_download_all_needs_an_existing_directory(
-    fetch_all: FetchAll, tmp_path: Path
+    either: EitherClient, tmp_path: Path
 ) -> None:
     job = inline_job(audio_base64=b64(WAV_BYTES))
     with pytest.raises(FileNotFoundError, match="no such directory"):
-        await fetch_all(job, tmp_path / "missing")
+        await either.download_all(job, tmp_path / "missing")
     (tmp_path / "file").write_bytes(b"")
     with pytest.raises(NotADirectoryError, match="a directory"):
-        await fetch_all(job, tmp_path / "file")
+        await either.download_all(job, tmp_path / "file")
     assert listing(tmp_path) == ["file"]

@@ -19,18 +19,17 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _repo import (
     Nox,
     copy_worktree,
     files,
-    gateway_process,
     shared_nox,
-    smoke_client,
-    smoke_result,
-    smoke_script,
+    smoke_run,
 )
+from _support import run, run_ok
 
 pytestmark = pytest.mark.slow
 
@@ -97,16 +96,7 @@ def project(tmp_path: Path) -> Path:
     here the diff must show the spec change and nothing else.)
     """
     project = copy_worktree(tmp_path / "project")
-    done = subprocess.run(
-        [sys.executable, "-m", "tools.surface", "write"],
-        cwd=project,
-        env=_tools_env(project),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    run_ok([sys.executable, "-m", "tools.surface", "write"], cwd=project, env=_tools_env(project))
     return project
 
 
@@ -144,26 +134,17 @@ def _overlay_tests(project: Path, *extra: str) -> subprocess.CompletedProcess[st
     )
     assert tests, "no test uses the fake gateway?"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"]
-    return subprocess.run(
+    return run(
         [*command, *extra, *(f"tests/{t}" for t in tests)],
         cwd=project,
         env=_env(project),
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
 
 
 def _surface_check(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.surface", "check"],
-        cwd=project,
-        env=_tools_env(project),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run(
+        [sys.executable, "-m", "tools.surface", "check"], cwd=project, env=_tools_env(project)
     )
 
 
@@ -177,15 +158,19 @@ def _diff_lines(output: str) -> tuple[list[str], list[str]]:
 
 def _smoke(
     project: Path, tmp_path: Path, *, extra_body: dict[str, object] | None = None
-) -> subprocess.CompletedProcess[str]:
+) -> dict[str, Any]:
     """A create-and-wait with the copy's packages (client and fake gateway alike)."""
-    script = smoke_script(tmp_path / "scripts")
     paths = [project / "overlays", project / "generated"]
-    with gateway_process(sys.executable, script, paths=paths) as gateway:
-        assert Path(gateway["module"]).is_relative_to(project)
-        return smoke_client(
-            sys.executable, script, "ai_stats_music", gateway, paths=paths, extra_body=extra_body
-        )
+    gateway, result = smoke_run(
+        tmp_path / "scripts",
+        sys.executable,
+        "ai_stats_music",
+        gateway_paths=paths,
+        paths=paths,
+        extra_body=extra_body,
+    )
+    assert Path(gateway["module"]).is_relative_to(project)
+    return result
 
 
 # -- an additive change ------------------------------------------------------------------
@@ -224,10 +209,10 @@ def test_an_additive_spec_change_needs_no_overlay_edit(
     assert files(project / "overlays") == overlay_before
     # ... the overlay imports, sends the new field (extra_body) past the fake
     # gateway's validation against the new spec, and waits for the job ...
-    result = smoke_result(_smoke(project, tmp_path, extra_body={"seed": 7}))
+    result = _smoke(project, tmp_path, extra_body={"seed": 7})
     assert Path(result["module"]).is_relative_to(project / "overlays")
     # ... and reaches the new operation through the raw client.
-    raw = subprocess.run(
+    raw = run_ok(
         [
             sys.executable,
             "-c",
@@ -238,12 +223,8 @@ def test_an_additive_spec_change_needs_no_overlay_edit(
             "print(op._get_kwargs('job-1'))\n",
         ],
         env=_env(project),
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
-    assert raw.returncode == 0, raw.stderr
     assert "'url': '/music/generate/job-1/cancel'" in raw.stdout
 
     # The overlay's tests over the fake gateway still pass.
@@ -293,15 +274,7 @@ def test_removing_a_field_the_overlay_uses_fails_naming_the_field(
     assert files(project / "overlays") == overlay_before
 
     # The overlay refuses to import, and the error names the field ...
-    done = subprocess.run(
-        [sys.executable, "-c", "import ai_stats_music"],
-        cwd=tmp_path,
-        env=_env(project),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run([sys.executable, "-c", "import ai_stats_music"], cwd=tmp_path, env=_env(project))
     assert done.returncode != 0, done.stdout
     error = done.stderr.strip().splitlines()[-1]
     assert error.startswith("ImportError:"), done.stderr

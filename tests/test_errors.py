@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
+from _support import EXAMPLES
 
 from ai_stats_music import (
     APIStatusError,
@@ -31,7 +31,6 @@ from ai_stats_music import (
 from ai_stats_music._failures import note_create_failure, status_error
 from ai_stats_music._retry import RetryPolicy, is_transient, retry_after_of
 
-EXAMPLES: Final = Path(__file__).parent / "data" / "examples"
 URL: Final = "https://api.phaseo.app/v1/music/generate"
 
 

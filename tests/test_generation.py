@@ -17,24 +17,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from _repo import Nox, NoxResult, shared_nox
+from _repo import Nox, NoxResult, copy_project, shared_nox
+from _support import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path("generated") / "ai_stats_gateway"
-# What the nox sessions read: the spec and config, the noxfile and the
-# pyproject it loads, the tools it runs, and the trees that sit beside them.
-COPIED = [
-    "openapi.yaml",
-    "generator-config.yaml",
-    "noxfile.py",
-    "pyproject.toml",
-    "README.md",
-    "generated",
-    "overlays",
-    "tools",
-]
 
 
 def _pin(name: str) -> str:
@@ -60,17 +48,6 @@ def caches_in(top: Path) -> list[str]:
         for p in top.rglob("*")
         if p.name in {".ruff_cache", "__pycache__", ".mypy_cache", ".pytest_cache"}
     )
-
-
-def copy_project(dest: Path) -> Path:
-    dest.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, dest / name)
-    return dest
 
 
 # -- running nox (shared with the other tests that run sessions: see _repo) ------------

@@ -20,13 +20,11 @@ from _repo import (
     Nox,
     copy_worktree,
     fresh_venv,
-    gateway_process,
     shared_nox,
-    smoke_client,
-    smoke_result,
-    smoke_script,
+    smoke_run,
     uv,
 )
+from _support import run_ok
 
 pytestmark = pytest.mark.slow
 
@@ -65,16 +63,7 @@ def venv(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(python: Path, code: str, cwd: Path) -> str:
-    done = subprocess.run(
-        [str(python), "-I", "-c", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_ok([str(python), "-I", "-c", code], cwd=cwd, timeout=60).stdout
 
 
 def test_the_sdist_builds_the_same_wheel_as_the_repository(built: Built) -> None:
@@ -138,22 +127,13 @@ def test_the_console_script_shows_its_help(built: Built, venv: Path, tmp_path: P
         assert "ai-stats-music = ai_stats_music.cli:main" in wheel.read(entry_points).decode()
     if not has_cli:
         pytest.skip("ai_stats_music/cli.py is not written yet: `ai-stats-music --help` waits")
-    done = subprocess.run(
-        [str(venv.parent / "ai-stats-music"), "--help"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_ok([str(venv.parent / "ai-stats-music"), "--help"], cwd=tmp_path, timeout=60)
     assert "usage: ai-stats-music" in done.stdout
 
 
 def test_the_installed_wheel_runs_a_create_and_wait(venv: Path, tmp_path: Path) -> None:
-    script = smoke_script(tmp_path / "scripts")
-    with gateway_process(venv, script) as gateway:  # the wheel's own fake gateway
-        result = smoke_result(smoke_client(venv, script, "ai_stats_music", gateway))
+    # The wheel's own fake gateway, and the wheel's client.
+    gateway, result = smoke_run(tmp_path / "scripts", venv, "ai_stats_music", gateway_python=venv)
     site = venv.parent.parent
     assert Path(gateway["module"]).is_relative_to(site)
     assert Path(result["module"]).is_relative_to(site)

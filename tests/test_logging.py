@@ -12,6 +12,7 @@ import sys
 import textwrap
 
 import pytest
+from _support import run_ok
 
 KEY = "sk-logging-secret-0123456789"
 
@@ -44,16 +45,7 @@ def run(level: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AI_STATS_", "PHASEO_"))}
     if level is not None:
         env["AI_STATS_LOG"] = level
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done
+    return run_ok([sys.executable, "-c", SCRIPT], env=env)
 
 
 def library_lines(stderr: str) -> list[str]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from _support import EXAMPLES
 
 from ai_stats_music import (
     JobContext,
@@ -24,8 +24,6 @@ from ai_stats_music import (
     MusicJob,
     MusicUsage,
 )
-
-EXAMPLES: Final = Path(__file__).parent / "data" / "examples"
 
 # The first bytes of each format, as a real file has them (padded to a few dozen bytes).
 MP3_ID3: Final = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(30)

@@ -11,7 +11,6 @@ exercised. Request headers (the key) never end up in the pickle.
 from __future__ import annotations
 
 import copy
-import inspect
 import pickle
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, TypeAlias
 
 import httpx
 import pytest
+from _support import SUNO, EitherClient
 
 import ai_stats_music
 from ai_stats_music import (
@@ -27,7 +27,6 @@ from ai_stats_music import (
     APIError,
     APIStatusError,
     APITimeoutError,
-    AsyncMusicClient,
     AuthenticationError,
     BadRequestError,
     DownloadError,
@@ -49,9 +48,6 @@ from ai_stats_music import (
     WaitResult,
 )
 from ai_stats_music.testing import MUSIC_DISABLED_BODY, Clip, FakeGateway, Fault, VirtualClock
-
-SUNO = "suno/v4.5plus"
-Client: TypeAlias = MusicClient | AsyncMusicClient
 
 
 def _protocols() -> range:
@@ -116,74 +112,53 @@ def assert_survives(error: AIStatsError, key: str | None) -> list[AIStatsError]:
     return copies
 
 
+MakeEither: TypeAlias = Callable[..., EitherClient]
+
+
 # -- real failures, through both clients ---------------------------------------------
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def _make(kind: str, gw: FakeGateway, clock: VirtualClock, **kwargs: Any) -> Client:
-    settings: dict[str, Any] = {"api_key": gw.api_key, "base_url": gw.base_url, "clock": clock}
-    settings.update(kwargs)
-    if kind == "sync":
-        return MusicClient(sleep=clock.sleep, **settings)
-    return AsyncMusicClient(sleep=clock.asleep, **settings)
-
-
-async def _run(result: Any) -> Any:
-    return await result if inspect.isawaitable(result) else result
 
 
 async def _raised(call: Callable[[], Any]) -> AIStatsError:
     with pytest.raises(AIStatsError) as info:
-        await _run(call())
+        await call()
     return info.value
 
 
-async def _close(client: Client) -> None:
-    if isinstance(client, AsyncMusicClient):
-        await client.aclose()
-    else:
-        client.close()
+Scenario: TypeAlias = Callable[[EitherClient, FakeGateway], Awaitable[AIStatsError]]
 
 
-Scenario: TypeAlias = Callable[[Client, FakeGateway], Awaitable[AIStatsError]]
-
-
-async def _create_refused(c: Client, gw: FakeGateway, fault: Fault) -> AIStatsError:
+async def _create_refused(c: EitherClient, gw: FakeGateway, fault: Fault) -> AIStatsError:
     gw.inject(fault, on="create", times=1)
     return await _raised(lambda: c.create(model=SUNO, prompt="x"))
 
 
-async def _status_refused(c: Client, gw: FakeGateway, fault: Fault) -> AIStatsError:
-    job = await _run(c.create(model=SUNO, prompt="x"))
+async def _status_refused(c: EitherClient, gw: FakeGateway, fault: Fault) -> AIStatsError:
+    job = await c.create(model=SUNO, prompt="x")
     gw.inject(fault, on="status")
     return await _raised(lambda: c.get(job.id))
 
 
-async def _missing(c: Client, gw: FakeGateway) -> AIStatsError:
+async def _missing(c: EitherClient, gw: FakeGateway) -> AIStatsError:
     return await _raised(lambda: c.get("task_never_made"))
 
 
-async def _failed(c: Client, gw: FakeGateway) -> AIStatsError:
+async def _failed(c: EitherClient, gw: FakeGateway) -> AIStatsError:
     gw.script(timeline=[("in_progress", 3)], final="failed", error={"code": "x", "message": "no"})
     return await _raised(lambda: c.create_and_wait(model=SUNO, prompt="x"))
 
 
-async def _timed_out(c: Client, gw: FakeGateway) -> AIStatsError:
+async def _timed_out(c: EitherClient, gw: FakeGateway) -> AIStatsError:
     gw.script(timeline=[("in_progress", 3600)])
-    job = await _run(c.create(model=SUNO, prompt="x"))
+    job = await c.create(model=SUNO, prompt="x")
     gw.inject(Fault.status(503), on="status", times=None)  # polls fail: the cause comes along
     error = await _raised(lambda: c.wait(job, deadline=30))
     assert isinstance(error.__cause__, ServerError)
     return error
 
 
-async def _download_short(c: Client, gw: FakeGateway, dest: Path) -> AIStatsError:
+async def _download_short(c: EitherClient, gw: FakeGateway, dest: Path) -> AIStatsError:
     gw.script(timeline=[], clips=[Clip(audio_size=4096)])
-    job = await _run(c.create_and_wait(model=SUNO, prompt="x"))
+    job = await c.create_and_wait(model=SUNO, prompt="x")
     gw.inject(Fault.lying_length(+100), on="audio")
     return await _raised(lambda: c.download(job.output[0], dest))
 
@@ -209,16 +184,13 @@ SCENARIOS: dict[type[AIStatsError], Callable[..., Awaitable[AIStatsError]]] = {
 @pytest.mark.parametrize("cls", list(SCENARIOS), ids=lambda c: c.__name__)
 async def test_errors_from_the_gateway_survive_pickling(
     cls: type[AIStatsError],
-    kind: str,
+    make_either: MakeEither,
     fake_gateway: FakeGateway,
     fake_clock: VirtualClock,
     tmp_path: Path,
 ) -> None:
-    client = _make(kind, fake_gateway, fake_clock, max_retries=0)
-    try:
-        error = await SCENARIOS[cls](client, fake_gateway, tmp_path)
-    finally:
-        await _close(client)
+    client = make_either(clock=fake_clock, max_retries=0)
+    error = await SCENARIOS[cls](client, fake_gateway, tmp_path)
     assert type(error) is cls
     copies = assert_survives(error, fake_gateway.api_key)
     if isinstance(error, APIStatusError):
@@ -231,13 +203,10 @@ async def test_errors_from_the_gateway_survive_pickling(
 
 
 async def test_a_failed_create_keeps_job_may_exist(
-    kind: str, fake_gateway: FakeGateway, fake_clock: VirtualClock
+    make_either: MakeEither, fake_gateway: FakeGateway, fake_clock: VirtualClock
 ) -> None:
-    client = _make(kind, fake_gateway, fake_clock, max_retries=0)
-    try:
-        error = await _create_refused(client, fake_gateway, Fault.status(502))
-    finally:
-        await _close(client)
+    client = make_either(clock=fake_clock, max_retries=0)
+    error = await _create_refused(client, fake_gateway, Fault.status(502))
     assert isinstance(error, ServerError)
     assert error.job_may_exist
     copies = assert_survives(error, fake_gateway.api_key)
@@ -245,39 +214,30 @@ async def test_a_failed_create_keeps_job_may_exist(
 
 
 async def test_a_wrong_key_and_a_dead_gateway_survive_pickling(
-    kind: str, fake_gateway: FakeGateway, fake_clock: VirtualClock
+    make_either: MakeEither, fake_gateway: FakeGateway, fake_clock: VirtualClock
 ) -> None:
-    wrong = _make(kind, fake_gateway, fake_clock, api_key="sk-wrong-key-0001", max_retries=0)
-    try:
-        error = await _missing(wrong, fake_gateway)
-    finally:
-        await _close(wrong)
+    wrong = make_either(clock=fake_clock, api_key="sk-wrong-key-0001", max_retries=0)
+    error = await _missing(wrong, fake_gateway)
     assert type(error) is AuthenticationError
     assert_survives(error, "sk-wrong-key-0001")
 
     with FakeGateway(clock=fake_clock).serve() as gone:
         base = gone.base_url
-    dead = _make(kind, fake_gateway, fake_clock, base_url=base, max_retries=0)
-    try:
-        error = await _missing(dead, fake_gateway)
-        assert type(error) is APIConnectionError
-        assert isinstance(error, APIConnectionError)
-        assert not error.may_have_reached_server
-        assert_survives(error, fake_gateway.api_key)
-        error = await _raised(lambda: dead.create(model=SUNO, prompt="x"))
-        assert type(error) is APIConnectionError
-    finally:
-        await _close(dead)
+    dead = make_either(clock=fake_clock, base_url=base, max_retries=0)
+    error = await _missing(dead, fake_gateway)
+    assert type(error) is APIConnectionError
+    assert isinstance(error, APIConnectionError)
+    assert not error.may_have_reached_server
+    assert_survives(error, fake_gateway.api_key)
+    error = await _raised(lambda: dead.create(model=SUNO, prompt="x"))
+    assert type(error) is APIConnectionError
 
 
 async def test_a_timeout_survives_pickling(
-    kind: str, fake_gateway: FakeGateway, fake_clock: VirtualClock
+    make_either: MakeEither, fake_gateway: FakeGateway, fake_clock: VirtualClock
 ) -> None:
-    client = _make(kind, fake_gateway, fake_clock, max_retries=0, timeout=0.2)
-    try:
-        error = await _status_refused(client, fake_gateway, Fault.stall(None))
-    finally:
-        await _close(client)
+    client = make_either(clock=fake_clock, max_retries=0, timeout=0.2)
+    error = await _status_refused(client, fake_gateway, Fault.stall(None))
     assert type(error) is APITimeoutError
     assert_survives(error, fake_gateway.api_key)
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _support import ROOT, run_ok
 
 from ai_stats_music.testing import FakeGateway
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def _quick_start_blocks() -> list[str]:
@@ -38,16 +38,8 @@ def test_the_quick_start_runs_as_written(
         AI_STATS_API_KEY=fake_gateway.api_key,
         AI_STATS_BASE_URL=fake_gateway.base_url,
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,  # the sync example saves its audio in the current directory
-    )
-    assert done.returncode == 0, done.stderr
+    # The sync example saves its audio in the current directory.
+    done = run_ok([sys.executable, "-c", code], env=env, cwd=tmp_path)
     assert done.stdout.strip(), "the example printed nothing"
     assert fake_gateway.jobs_created >= 1
     if index == 0:

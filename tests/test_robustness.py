@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from _support import SUNO, EitherClient
 
 from ai_stats_music import (
     AIStatsError,
@@ -20,11 +20,10 @@ from ai_stats_music import (
     PollPolicy,
 )
 from ai_stats_music._redact import MIN_API_KEY_CHARS, scrub
-from ai_stats_music.testing import DEFAULT_API_KEY, FakeGateway
+from ai_stats_music.testing import DEFAULT_API_KEY, FakeGateway, VirtualClock
 
 KEY = "sk-robust-key-0001"
 BASE = "http://127.0.0.1:9/v1"
-SUNO = "suno/v4.5plus"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -41,26 +40,21 @@ class Recorder:
         return self.answer(request)
 
 
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+Over = Callable[[Recorder], EitherClient]
 
 
-async def call(kind: str, handler: Recorder, method: str, *args: Any, **kwargs: Any) -> Any:
-    """``client.method(*args, **kwargs)`` on a client of ``kind`` over ``handler``."""
-    transport = httpx.MockTransport(handler)
-    if kind == "sync":
-        with (
-            httpx.Client(transport=transport) as http,
-            MusicClient(api_key=KEY, base_url=BASE, http_client=http, max_retries=0) as c,
-        ):
-            return getattr(c, method)(*args, **kwargs)
-    async with (
-        httpx.AsyncClient(transport=transport) as ahttp,
-        AsyncMusicClient(api_key=KEY, base_url=BASE, http_client=ahttp, max_retries=0) as ac,
-    ):
-        result = getattr(ac, method)(*args, **kwargs)
-        return await result if inspect.isawaitable(result) else result
+@pytest.fixture
+def over(make_either: Callable[..., EitherClient]) -> Over:
+    """A client of the test's kind (sync, then async) that speaks to ``handler`` only,
+    in virtual time and without retries."""
+
+    def make(handler: Recorder) -> EitherClient:
+        transport = httpx.MockTransport(handler)
+        return make_either(
+            api_key=KEY, base_url=BASE, transport=transport, max_retries=0, clock=VirtualClock()
+        )
+
+    return make
 
 
 def job(job_id: str, **fields: Any) -> Handler:
@@ -73,10 +67,10 @@ def job(job_id: str, **fields: Any) -> Handler:
 # -- item 4: an answer about another job ------------------------------------------------
 
 
-async def test_a_status_answer_about_another_job_is_malformed(kind: str) -> None:
+async def test_a_status_answer_about_another_job_is_malformed(over: Over) -> None:
     handler = Recorder(job("task_other"))
     with pytest.raises(MalformedResponseError) as info:
-        await call(kind, handler, "get", "task_mine")
+        await over(handler).get("task_mine")
     error = info.value
     assert "'task_mine'" in str(error)
     assert "'task_other'" in str(error)
@@ -85,21 +79,21 @@ async def test_a_status_answer_about_another_job_is_malformed(kind: str) -> None
     assert error.response is not None
 
 
-async def test_an_answer_naming_the_job_by_its_native_id_is_the_job(kind: str) -> None:
+async def test_an_answer_naming_the_job_by_its_native_id_is_the_job(over: Over) -> None:
     # A job looked up by the provider's id (a Suno task id) answers under the gateway's id.
     handler = Recorder(job("G-0001", nativeResponseId="task_mine"))
-    found = await call(kind, handler, "get", "task_mine")
+    found = await over(handler).get("task_mine")
     assert (found.id, found.native_response_id) == ("G-0001", "task_mine")
     # ... and the same job asked for by its own id is of course itself.
-    assert (await call(kind, Recorder(job("G-0001")), "get", "G-0001")).id == "G-0001"
+    assert (await over(Recorder(job("G-0001"))).get("G-0001")).id == "G-0001"
 
 
-async def test_another_jobs_answer_never_ends_a_wait(kind: str) -> None:
+async def test_another_jobs_answer_never_ends_a_wait(over: Over) -> None:
     """Not the audio of another job: the wait goes on, and times out naming the cause."""
     stranger = job("task_other", status="completed", output=[{"audio_url": "https://a/b.mp3"}])
     handler = Recorder(stranger)
     with pytest.raises(MusicJobTimeout) as info:
-        await call(kind, handler, "wait", "task_mine", poll=PollPolicy.fixed(0.01, timeout=0.05))
+        await over(handler).wait("task_mine", poll=PollPolicy.fixed(0.01, timeout=0.05))
     assert info.value.job_id == "task_mine"
     assert isinstance(info.value.__cause__, MalformedResponseError)
     assert len(handler.requests) >= 2  # retried like any garbled answer
@@ -158,19 +152,19 @@ def test_the_fake_gateways_key_is_long_enough() -> None:
     ],
 )
 async def test_text_that_cannot_be_sent_is_a_value_error(
-    kind: str, params: dict[str, Any], where: str
+    over: Over, params: dict[str, Any], where: str
 ) -> None:
     handler = Recorder(job("j"))
     with pytest.raises(ValueError, match="not valid Unicode text") as info:
-        await call(kind, handler, "create", **{"model": SUNO, **params})
+        await over(handler).create(**{"model": SUNO, **params})
     assert where in str(info.value)
     assert not isinstance(info.value, UnicodeError)  # ours, not the encoder's
     assert handler.requests == []  # nothing was sent
 
 
-async def test_text_that_can_be_sent_is_sent_as_is(kind: str) -> None:
+async def test_text_that_can_be_sent_is_sent_as_is(over: Over) -> None:
     handler = Recorder(job("j"))
-    await call(kind, handler, "create", model=SUNO, prompt="jazz \u00e9\U0001f3b7 \u4e50")
+    await over(handler).create(model=SUNO, prompt="jazz \u00e9\U0001f3b7 \u4e50")
     [request] = handler.requests
     assert json.loads(request.content)["prompt"] == "jazz \u00e9\U0001f3b7 \u4e50"
 
@@ -189,19 +183,19 @@ async def test_text_that_can_be_sent_is_sent_as_is(kind: str) -> None:
     ],
 )
 async def test_extra_body_cannot_replace_a_named_parameter(
-    kind: str, extra: dict[str, Any], named: str
+    over: Over, extra: dict[str, Any], named: str
 ) -> None:
     handler = Recorder(job("j"))
     with pytest.raises(ValueError, match="extra_body key") as info:
-        await call(kind, handler, "create", model=SUNO, prompt="x", extra_body=extra)
+        await over(handler).create(model=SUNO, prompt="x", extra_body=extra)
     assert repr(next(iter(extra))) in str(info.value)
     assert named in str(info.value)
     assert handler.requests == []
 
 
-async def test_extra_body_still_sends_newer_fields(kind: str) -> None:
+async def test_extra_body_still_sends_newer_fields(over: Over) -> None:
     handler = Recorder(job("j"))
-    await call(kind, handler, "create", model=SUNO, prompt="x", extra_body={"seed": 7})
+    await over(handler).create(model=SUNO, prompt="x", extra_body={"seed": 7})
     assert json.loads(handler.requests[0].content)["seed"] == 7
 
 
@@ -219,12 +213,12 @@ async def test_extra_body_still_sends_newer_fields(kind: str) -> None:
     ],
 )
 async def test_an_option_in_the_other_case_style_names_the_gateways_spelling(
-    kind: str, options: dict[str, Any], message: str
+    over: Over, options: dict[str, Any], message: str
 ) -> None:
     """Sent as given, ``custom_mode`` would be ignored upstream and the Suno checks skipped."""
     handler = Recorder(job("j"))
     with pytest.raises(ValueError, match="is not an option") as info:
-        await call(kind, handler, "create", model=SUNO, prompt="x", **options)
+        await over(handler).create(model=SUNO, prompt="x", **options)
     assert message in str(info.value)
     assert handler.requests == []
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from _support import ROOT
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi.yaml"
 GENERATED_SPEC_PATH = ROOT / "generated" / "ai_stats_gateway" / "openapi.json"
 

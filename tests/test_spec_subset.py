@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 import yaml
-from _repo import Nox, shared_nox
+from _repo import Nox, copy_project, shared_nox
+from _support import ROOT
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from tools import spec_subset
 from tools.spec_subset import SpecSubsetError, subset_text, write_subset
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 FULL = DATA / "full-2026-08-22.yaml"
 LATEST = DATA / "music-2026-08-latest.yaml"
@@ -499,31 +499,10 @@ def test_cli_reports_errors_without_a_traceback(
 
 # -- nox -s update_spec, end to end (slow: runs nox in a copy of the repository) --------
 
-# What update_spec reads and writes, beside the spec and the generated package.
-UPDATE_SPEC_COPIED = [
-    "openapi.yaml",
-    "generator-config.yaml",
-    "noxfile.py",
-    "pyproject.toml",
-    "README.md",
-    "generated",
-    "overlays",
-    "tools",
-]
-
 
 @pytest.fixture
 def nox_copy(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Nox, Path]:
-    project = tmp_path / "project"
-    project.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in UPDATE_SPEC_COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=ignore)
-        else:
-            shutil.copy2(source, project / name)
-    return shared_nox(tmp_path_factory), project
+    return shared_nox(tmp_path_factory), copy_project(tmp_path / "project")
 
 
 @pytest.mark.slow

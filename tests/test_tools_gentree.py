@@ -10,11 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from _support import ROOT
 
 from tools import gentree
 from tools.gentree import GenTreeError, files, spec_json, tree_diff, write_spec_json
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _write(path: Path, data: str | bytes) -> Path:

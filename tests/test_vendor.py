@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import ast
 import shutil
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from _repo import (
-    ROOT,
     Nox,
     files,
     fresh_venv,
-    gateway_process,
     shared_nox,
-    smoke_client,
-    smoke_result,
-    smoke_script,
+    smoke_run,
 )
+from _support import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -99,15 +95,10 @@ def test_the_copy_runs_a_create_and_wait_with_only_httpx_and_attrs(
     python = fresh_venv(
         tmp_path / "venv", f"httpx=={version('httpx')}", f"attrs=={version('attrs')}"
     )
-    script = smoke_script(tmp_path / "scripts")
-
     # The gateway runs on this interpreter, which has the package and its testing extra.
-    with gateway_process(sys.executable, script) as gateway:
-        done = smoke_client(
-            python, script, "myservice._vendor.ai_stats_music", gateway, paths=[service]
-        )
-
-    result = smoke_result(done)
+    _, result = smoke_run(
+        tmp_path / "scripts", python, "myservice._vendor.ai_stats_music", paths=[service]
+    )
     assert Path(result["module"]).is_relative_to(service / VENDORED)
     # Neither name was imported, and neither could have been.
     assert result["loaded"] == []

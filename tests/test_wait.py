@@ -12,10 +12,12 @@ import contextlib
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any, Literal
 
 import httpx
 import pytest
+from _support import FAST, SUNO, EitherClient, interrupted_at_third_call
 
 from ai_stats_music import (
     APIConnectionError,
@@ -31,22 +33,11 @@ from ai_stats_music import (
 )
 from ai_stats_music.testing import FakeGateway, Fault, VirtualClock
 
-SUNO = "suno/v4.5plus"
-#: For waits in real time against jobs that last milliseconds.
-FAST = PollPolicy(
-    initial_delay=0.005, multiplier=1.5, max_delay=0.02, latency_bounds=(), timeout=30
-)
-
 
 @pytest.fixture
-def vclient(fake_gateway: FakeGateway, fake_clock: VirtualClock) -> Iterator[MusicClient]:
-    with MusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        sleep=fake_clock.sleep,
-        clock=fake_clock,
-    ) as c:
-        yield c
+def vclient(make_client: Callable[..., MusicClient], fake_clock: VirtualClock) -> MusicClient:
+    """A client over the fake gateway that waits in the fake gateway's virtual time."""
+    return make_client(sleep=fake_clock.sleep, clock=fake_clock)
 
 
 def _status_times(gw: FakeGateway) -> list[float]:
@@ -196,58 +187,37 @@ def test_sync_and_async_make_the_same_requests(fake_clock: VirtualClock) -> None
     script = {"timeline": [("queued", 1.5), ("in_progress", 37)]}
     policy = PollPolicy(jitter=0.0)
 
-    def sync_run() -> list[float]:
+    async def status_times(kind: Literal["sync", "async"]) -> list[float]:
         with FakeGateway(clock=VirtualClock()).serve() as gw:
             clock = gw.clock
             assert isinstance(clock, VirtualClock)
             gw.script(**script)  # type: ignore[arg-type]
-            with MusicClient(
-                api_key=gw.api_key,
-                base_url=gw.base_url,
-                sleep=clock.sleep,
-                clock=clock,
-                poll_policy=policy,
-            ) as c:
-                c.create_and_wait(model=SUNO, prompt="x")
+            settings: dict[str, Any] = {
+                "api_key": gw.api_key,
+                "base_url": gw.base_url,
+                "clock": clock,
+                "poll_policy": policy,
+            }
+            with MusicClient(sleep=clock.sleep, **settings) as sync:
+                async with AsyncMusicClient(sleep=clock.asleep, **settings) as aio:
+                    either = EitherClient(kind=kind, sync=sync, aio=aio)
+                    await either.create_and_wait(model=SUNO, prompt="x")
             return _status_times(gw)
 
-    async def async_run() -> list[float]:
-        with FakeGateway(clock=VirtualClock()).serve() as gw:
-            clock = gw.clock
-            assert isinstance(clock, VirtualClock)
-            gw.script(**script)  # type: ignore[arg-type]
-            async with AsyncMusicClient(
-                api_key=gw.api_key,
-                base_url=gw.base_url,
-                sleep=clock.asleep,
-                clock=clock,
-                poll_policy=policy,
-            ) as c:
-                await c.create_and_wait(model=SUNO, prompt="x")
-            return _status_times(gw)
-
-    sync_times = sync_run()
-    assert sync_times == asyncio.run(async_run())
+    sync_times = asyncio.run(status_times("sync"))
+    assert sync_times == asyncio.run(status_times("async"))
     assert sync_times[:6] == pytest.approx([1, 2, 4, 6, 8, 10])
 
 
-def test_keyboard_interrupt_stops_a_sync_wait_cleanly(fake_gateway: FakeGateway) -> None:
-    calls = 0
-
-    def interrupting_sleep(seconds: float) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise KeyboardInterrupt
-
+def test_keyboard_interrupt_stops_a_sync_wait_cleanly(
+    fake_gateway: FakeGateway, make_client: Callable[..., MusicClient]
+) -> None:
     fake_gateway.script(timeline=[("in_progress", 3600)])
-    with MusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, sleep=interrupting_sleep
-    ) as c:
-        created = c.create(model=SUNO, prompt="x")
-        with pytest.raises(KeyboardInterrupt):
-            c.wait(created)
-        assert c.get(created.id).id == created.id  # the client is still usable
+    c = make_client(sleep=interrupted_at_third_call(lambda seconds: None))
+    created = c.create(model=SUNO, prompt="x")
+    with pytest.raises(KeyboardInterrupt):
+        c.wait(created)
+    assert c.get(created.id).id == created.id  # the client is still usable
 
 
 # -- async: cancellation and many jobs ------------------------------------------------
@@ -273,29 +243,9 @@ async def test_cancelling_a_wait_stops_polling_and_leaves_nothing_behind(
     assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
-async def test_wait_many_yields_each_job_once_as_it_finishes(
-    fake_gateway: FakeGateway,
-) -> None:
-    fake_gateway.script(timeline=[("in_progress", 0.3)], prompt="slow")
-    fake_gateway.script(timeline=[("in_progress", 0.05)], prompt="quick")
-    fake_gateway.script(timeline=[("in_progress", 0.1)], final="failed", prompt="doomed")
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key, base_url=fake_gateway.base_url, poll_policy=FAST
-    ) as c:
-        slow = await c.create(model=SUNO, prompt="slow")
-        quick = await c.create(model=SUNO, prompt="quick")
-        doomed = await c.create(model=SUNO, prompt="doomed")
-        results = [r async for r in c.wait_many([slow, doomed.id, quick])]
-    assert [r.job_id for r in results] == [quick.id, doomed.id, slow.id]
-    assert results[0].job is not None
-    assert results[0].job.is_completed
-    assert isinstance(results[1].error, MusicJobFailed)
-    assert results[2].ok
-
-
 @pytest.mark.slow
 async def test_wait_many_follows_1000_jobs_over_a_bounded_pool(
-    fake_gateway: FakeGateway,
+    fake_gateway: FakeGateway, make_aclient: Callable[..., AsyncMusicClient]
 ) -> None:
     fake_gateway.default_script = fake_gateway.default_script.__class__(
         timeline=[("queued", 0.05), ("in_progress", 0.25)], clips=1
@@ -307,19 +257,14 @@ async def test_wait_many_follows_1000_jobs_over_a_bounded_pool(
     policy = PollPolicy(
         initial_delay=0.1, multiplier=1.5, max_delay=0.25, latency_bounds=(), timeout=300
     )
-    async with AsyncMusicClient(
-        api_key=fake_gateway.api_key,
-        base_url=fake_gateway.base_url,
-        http_client=http,
-        poll_policy=policy,
-    ) as c:
-        created = await asyncio.gather(*(c.create(model=SUNO, prompt=f"p{i}") for i in range(1000)))
-        ids = [job.id for job in created]
-        seen: list[str] = []
-        async with contextlib.aclosing(c.wait_many(created, concurrency=16)) as results:
-            async for result in results:
-                assert result.ok, result.error
-                seen.append(result.job_id)
+    c = make_aclient(http_client=http, poll_policy=policy, sleep=None)  # in real time
+    created = await asyncio.gather(*(c.create(model=SUNO, prompt=f"p{i}") for i in range(1000)))
+    ids = [job.id for job in created]
+    seen: list[str] = []
+    async with contextlib.aclosing(c.wait_many(created, concurrency=16)) as results:
+        async for result in results:
+            assert result.ok, result.error
+            seen.append(result.job_id)
     await http.aclose()
     assert sorted(seen) == sorted(ids)
     assert len(seen) == len(set(seen)) == 1000
@@ -408,24 +353,28 @@ def test_the_sync_client_keeps_the_deadline_on_its_clock(
     assert fake_clock() == pytest.approx(60)
 
 
-def test_sync_wait_many_yields_each_job_once_in_completion_order(
-    vclient: MusicClient, fake_gateway: FakeGateway
+async def test_wait_many_yields_each_job_once_in_completion_order(
+    fake_gateway: FakeGateway,
+    make_either: Callable[..., EitherClient],
+    fake_clock: VirtualClock,
 ) -> None:
+    """Both clients, in virtual time: results in the order the jobs end."""
     fake_gateway.script(timeline=[("in_progress", 40)], prompt="slow")
     fake_gateway.script(timeline=[("in_progress", 5)], prompt="quick")
     fake_gateway.script(timeline=[("in_progress", 10)], final="failed", prompt="doomed")
     updates: list[tuple[str, str]] = []
-    c = vclient
-    slow = c.create(model=SUNO, prompt="slow")
-    quick = c.create(model=SUNO, prompt="quick")
-    doomed = c.create(model=SUNO, prompt="doomed")
-    with contextlib.closing(
-        c.wait_many([slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status)))
-    ) as results:
-        got = list(results)
+    c = make_either(poll_policy=FAST, clock=fake_clock)
+    slow = await c.create(model=SUNO, prompt="slow")
+    quick = await c.create(model=SUNO, prompt="quick")
+    doomed = await c.create(model=SUNO, prompt="doomed")
+    got = await c.wait_many(
+        [slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status))
+    )
     with pytest.raises(ValueError, match="job id"):
-        c.wait_many(["ok", ".."])
+        await c.wait_many(["ok", ".."])
     assert [r.job_id for r in got] == [quick.id, doomed.id, slow.id]
-    assert got[0].ok
+    assert got[0].job is not None
+    assert got[0].job.is_completed
     assert isinstance(got[1].error, MusicJobFailed)
+    assert got[2].ok
     assert (slow.id, "completed") in updates
