@@ -22,31 +22,28 @@ PACKAGE: Final = "ai_stats_music"
 OVERLAY: Final = ROOT / "overlays" / PACKAGE
 #: The longest a module may be, in lines.
 MAX_MODULE_LINES: Final = 400
-#: The modules the size limit covers so far: those made from ``_core``,
-#: ``_errors``, ``_models`` and ``_log`` (the other owners' splits widen it).
-SIZED: Final = (
-    "_answers",
-    "_checks",
-    "_config",
-    "_envelope",
-    "_errors",
-    "_failures",
-    "_job_errors",
-    "_job_parts",
-    "_log",
-    "_model_fields",
-    "_models",
-    "_redact",
-    "_retry",
-)
+#: The longest a class may be, in lines.
+MAX_CLASS_LINES: Final = 250
+#: Over the limits on purpose, each with its ceiling and why (docs/guide/layout.md).
+#: The two clients write every public method's whole signature and docstring
+#: out (help(), IDEs and mypy read them; tests/surface records them) and
+#: delegate to the shared code in a few lines; the rest is their settings and
+#: the fake gateway's public API, which stays as users know it.
+LARGER: Final = {
+    "_sync_client": 600,
+    "_async_client": 460,
+    "MusicClient": 520,
+    "AsyncMusicClient": 400,
+    "BaseMusicClient": 290,
+    "FakeGateway": 320,
+    "Fault": 320,
+}
 #: Cycles seen only by the type checker or through an import inside a function,
-#: each with why it is left (for the modules' owners to remove).
+#: each with why it is left.
 KNOWN_CYCLES: Final = {
-    # MusicJob.audio is computed by _audio, which types its argument as MusicJob.
+    # MusicJob.audio is computed by _audio, which types its argument as MusicJob
+    # (imported there for the type checker only; _models imports _audio lazily).
     frozenset({"_audio", "_models"}),
-    # Owned by the download and fake-gateway splits of issue 15.
-    frozenset({"_deadline", "_streams"}),
-    frozenset({"testing._delivery", "testing._faults"}),
 }
 
 
@@ -154,7 +151,7 @@ def test_no_import_cycle_even_for_the_type_checker() -> None:
     """Counting ``TYPE_CHECKING`` and function-level imports too, the only cycles
     are the known ones (none of them between errors, models and the client core)."""
     graph = {name: _imports(path, runtime_only=False) for name, path in MODULES.items()}
-    assert set(_cycles(graph)) <= KNOWN_CYCLES
+    assert set(_cycles(graph)) == KNOWN_CYCLES
 
 
 def test_the_cycle_check_sees_a_cycle() -> None:
@@ -181,15 +178,63 @@ def test_core_is_gone() -> None:
                     assert node.module.split(".")[-1] != "_core", path
 
 
-@pytest.mark.parametrize("name", SIZED)
+#: Every module but the version stamp (one line, no docstring).
+CHECKED: Final = sorted(name for name in MODULES if name != "_version")
+
+
+@pytest.mark.parametrize("name", CHECKED)
 def test_module_is_small(name: str) -> None:
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_MODULE_LINES, f"{name}.py has {lines} lines"
+    limit = LARGER.get(name, MAX_MODULE_LINES)
+    assert lines <= limit, f"{name}.py has {lines} lines (at most {limit})"
 
 
-@pytest.mark.parametrize("name", SIZED)
+def _classes() -> Iterator[tuple[str, str, int]]:
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                assert node.end_lineno is not None
+                yield name, node.name, node.end_lineno - node.lineno + 1
+
+
+def test_classes_are_small() -> None:
+    too_big = [
+        f"{module}.{cls}: {lines} lines"
+        for module, cls, lines in _classes()
+        if lines > LARGER.get(cls, MAX_CLASS_LINES)
+    ]
+    assert too_big == []
+
+
+def test_the_exceptions_are_still_needed() -> None:
+    """An entry of LARGER that fits the common limit again is taken out."""
+    sizes = {cls: lines for _, cls, lines in _classes()}
+    sizes |= {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in MODULES.items()}
+    for name in LARGER:
+        limit = MAX_MODULE_LINES if name.startswith("_") else MAX_CLASS_LINES
+        assert sizes[name] > limit, f"{name} fits the common limit: drop it from LARGER"
+
+
+@pytest.mark.parametrize("name", CHECKED)
 def test_module_says_what_it_holds(name: str) -> None:
     """Each module opens with a docstring (what it holds and why)."""
     doc = ast.get_docstring(ast.parse(MODULES[name].read_text(encoding="utf-8")))
     assert doc is not None, f"{name}.py has no docstring"
-    assert len(doc) > 80, f"{name}.py's docstring does not say what it holds and why"
+    assert len(doc) > 50, f"{name}.py's docstring does not say what it holds and why"
+
+
+def test_only_the_door_imports_the_generated_package() -> None:
+    """``_gen`` is the one module that imports ``ai_stats_gateway``: a
+    regeneration that moves the generated names touches one file at most."""
+    importers = set()
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            if any(m.split(".")[0] == "ai_stats_gateway" for m in modules):
+                importers.add(name)
+    assert importers == {"_gen"}

@@ -363,7 +363,7 @@ async def test_wait_many_yields_each_job_once_in_completion_order(
     fake_gateway.script(timeline=[("in_progress", 5)], prompt="quick")
     fake_gateway.script(timeline=[("in_progress", 10)], final="failed", prompt="doomed")
     updates: list[tuple[str, str]] = []
-    c = make_either(poll_policy=FAST, clock=fake_clock)
+    c = make_either(clock=fake_clock)
     slow = await c.create(model=SUNO, prompt="slow")
     quick = await c.create(model=SUNO, prompt="quick")
     doomed = await c.create(model=SUNO, prompt="doomed")
