@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -155,3 +156,18 @@ class EitherClient:
     async def download_all(self, job: MusicJob, dest_dir: Path, **kwargs: Any) -> list[Path]:
         paths: list[Path] = await self._run("download_all", job, dest_dir, **kwargs)
         return paths
+
+
+def absolute_imports(path: Path, tops: Iterable[str]) -> Iterator[ast.stmt]:
+    """The ``import`` statements of ``path`` that name one of the top-level
+    packages ``tops`` by absolute name (``import x.y``, ``from x import y``)."""
+    wanted = set(tops)
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        if any(name.split(".")[0] in wanted for name in names):
+            yield node

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from _support import ROOT
+from _support import ROOT, absolute_imports
 
 PACKAGE: Final = "ai_stats_music"
 OVERLAY: Final = ROOT / "overlays" / PACKAGE
@@ -226,15 +226,7 @@ def test_module_says_what_it_holds(name: str) -> None:
 def test_only_the_door_imports_the_generated_package() -> None:
     """``_gen`` is the one module that imports ``ai_stats_gateway``: a
     regeneration that moves the generated names touches one file at most."""
-    importers = set()
-    for name, path in MODULES.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            if any(m.split(".")[0] == "ai_stats_gateway" for m in modules):
-                importers.add(name)
+    importers = {
+        name for name, path in MODULES.items() if any(absolute_imports(path, ["ai_stats_gateway"]))
+    }
     assert importers == {"_gen"}

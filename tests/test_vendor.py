@@ -22,7 +22,7 @@ from _repo import (
     shared_nox,
     smoke_run,
 )
-from _support import ROOT
+from _support import ROOT, absolute_imports
 
 pytestmark = pytest.mark.slow
 
@@ -52,18 +52,11 @@ def service(nox: Nox, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _absolute_imports(top: Path) -> list[str]:
-    found = []
-    for path in sorted(top.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            if any(n.split(".")[0] in TOP_LEVEL for n in names):
-                found.append(f"{path.relative_to(top)}:{node.lineno}: {ast.unparse(node)}")
-    return found
+    return [
+        f"{path.relative_to(top)}:{node.lineno}: {ast.unparse(node)}"
+        for path in sorted(top.rglob("*.py"))
+        for node in absolute_imports(path, TOP_LEVEL)
+    ]
 
 
 def test_the_copy_imports_neither_top_level_name(service: Path) -> None:
