@@ -248,8 +248,7 @@ def test_sync_client_keeps_the_key_in_the_authorization_header_only(
 ) -> None:
     raised = Raised()
     api = gw.base_url
-    # wait_many (sync) runs on real time, not on the gateway's virtual clock: its
-    # jobs are done as soon as they are created.
+    # The wait_many jobs are done as soon as they are created (one read each).
     gw.script(prompt="many", timeline=[])
     gw.script(timeline=[("queued", 2), ("in_progress", 10)], clips=[Clip(duration=1)], times=20)
     with new() as client, new(max_retries=0) as once:

@@ -209,7 +209,7 @@ async def _soak_async(rate: float, seed: int) -> Figures:
 
 
 def _soak_sync(rate: float, seed: int, jobs: int) -> Figures:
-    """The sync client's wait_many (a helper thread and a pool) under the same fire."""
+    """The sync client's wait_many (its own scheduler, reads on a thread pool) under the same fire."""
     figures = Figures()
     with _gateway(rate, seed) as gw:
         with MusicClient(
@@ -270,7 +270,7 @@ async def test_200_jobs_ride_out_faults_on_30_percent_of_requests() -> None:
 
 
 def test_the_sync_client_rides_out_the_same_faults() -> None:
-    """40 jobs through MusicClient.wait_many (a helper thread, a pool of 16).
+    """40 jobs through MusicClient.wait_many (reads on a pool of 16 threads).
 
     Its creates are sequential, so the jobs start spread out and the request
     count says little; the bound is the async soak's business.
