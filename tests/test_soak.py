@@ -209,7 +209,7 @@ async def _soak_async(rate: float, seed: int) -> Figures:
 
 
 def _soak_sync(rate: float, seed: int, jobs: int) -> Figures:
-    """The sync client's wait_many (its own scheduler, reads on a thread pool) under the same fire."""
+    """The sync client's wait_many (its reads on a thread pool) under the same fire."""
     figures = Figures()
     with _gateway(rate, seed) as gw:
         with MusicClient(
