@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from _support import SUNO
+from _support import SUNO, EitherClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -279,12 +279,27 @@ def _encodable(text: str) -> bool:
 
 # -- titles --------------------------------------------------------------------------------
 
-#: The issue's list, and what the download tests (test_download.py) do not already cover.
+#: Titles a server might send: traversal, absolute and Windows paths, reserved
+#: device names, control, escape and bidi characters, encodings and look-alikes
+#: of a slash, shell-looking names, empty and huge ones.
 HOSTILE_TITLES: Final = [
     "..",
     ".",
     "",
     "/",
+    "../../etc/x",
+    "a/../../b",
+    "/abs/path",
+    "a\\b",
+    "C:\\Windows\\x",
+    "CON",
+    "nul.txt",
+    " .hidden",
+    "-rf",
+    "\x1b[31mred\x1b[0m",
+    "\u202egnp.exe",
+    "nul\0byte",
+    "Caf\u00e9 \u2013 \u00e9t\u00e9 \U0001f3b5",
     "%2e%2e",
     "%2e%2e%2f%2e%2e%2fetc",
     "?",
@@ -316,8 +331,11 @@ def _check_name(name: str) -> None:
     assert os.sep not in name
     assert "\0" not in name
     assert not name.startswith(".")
+    assert not name.startswith(("-", " "))
     assert len(name.encode("utf-8")) <= 255
     assert all(ch.isprintable() for ch in name)
+    assert not any(ch in name for ch in '<>:"/\\|?*')  # nor Windows' reserved characters
+    assert name.split(".")[0].upper() not in {"CON", "NUL"}
 
 
 def test_hostile_titles_from_the_gateway_land_inside_dest(
@@ -346,18 +364,22 @@ def test_hostile_titles_from_the_gateway_land_inside_dest(
     assert len(landed) == len(safe_titles)
 
 
-async def test_hostile_titles_land_inside_dest_async(
-    fake_gateway: FakeGateway, client: MusicClient, aclient: AsyncMusicClient, tmp_path: Path
+@pytest.mark.parametrize("title", HOSTILE_TITLES, ids=lambda t: repr(t[:20]))
+async def test_a_hostile_title_lands_inside_dest_under_a_safe_name(
+    either: EitherClient, fake_gateway: FakeGateway, tmp_path: Path, title: str
 ) -> None:
+    """Each title, through each client: one file, directly inside ``dest``, and
+    nothing anywhere else."""
     fake_gateway.script(timeline=[], clips=[Clip(duration=0.01)])
-    clip = client.create_and_wait(model=SUNO, prompt="x").output[0]
-    for title in HOSTILE_TITLES:
-        hostile = MusicClip.from_dict({**clip.to_dict(), "title": title})
-        path = await aclient.download(hostile, tmp_path)
-        assert _inside(path, tmp_path)
-        _check_name(path.name)
-        path.unlink()
-    assert os.listdir(tmp_path) == []
+    clip = (await either.create_and_wait(model=SUNO, prompt="x")).output[0]
+    dest = tmp_path / "songs"
+    dest.mkdir()
+    path = await either.download(MusicClip.from_dict({**clip.to_dict(), "title": title}), dest)
+    assert _inside(path, dest)
+    assert os.listdir(dest) == [path.name]
+    assert os.listdir(tmp_path) == ["songs"]
+    assert path.name.endswith(".wav")
+    _check_name(path.name)
 
 
 def test_any_title_makes_a_name_that_stays_in_its_directory(tmp_path: Path) -> None:
