@@ -358,17 +358,24 @@ async def test_wait_many_yields_each_job_once_in_completion_order(
     make_either: Callable[..., EitherClient],
     fake_clock: VirtualClock,
 ) -> None:
-    """Both clients, in virtual time: results in the order the jobs end."""
-    fake_gateway.script(timeline=[("in_progress", 40)], prompt="slow")
+    """Both clients, in virtual time: results in the order the jobs end.
+
+    The async waits sleep concurrently on one VirtualClock, and each sleep moves
+    it on, so the clock runs up to three times faster than each wait's own
+    sleeps: the jobs end far enough apart (more than a round of three polls of
+    at most 5.3 s) that the order is the same whatever the interleaving."""
+    fake_gateway.script(timeline=[("in_progress", 400)], prompt="slow")
     fake_gateway.script(timeline=[("in_progress", 5)], prompt="quick")
-    fake_gateway.script(timeline=[("in_progress", 10)], final="failed", prompt="doomed")
+    fake_gateway.script(timeline=[("in_progress", 100)], final="failed", prompt="doomed")
     updates: list[tuple[str, str]] = []
     c = make_either(clock=fake_clock)
     slow = await c.create(model=SUNO, prompt="slow")
     quick = await c.create(model=SUNO, prompt="quick")
     doomed = await c.create(model=SUNO, prompt="doomed")
     got = await c.wait_many(
-        [slow, quick.id, doomed], on_update=lambda j: updates.append((j.id, j.status))
+        [slow, quick.id, doomed],
+        deadline=None,
+        on_update=lambda j: updates.append((j.id, j.status)),
     )
     with pytest.raises(ValueError, match="job id"):
         await c.wait_many(["ok", ".."])
