@@ -22,7 +22,7 @@ import time
 import uuid
 import warnings
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -658,6 +658,45 @@ def test_faults_matched_by_path_pattern(fake_gateway: FakeGateway, api: httpx.Cl
     assert api.get(f"/music/generations/{job_id}").status_code == 200
     with pytest.raises(ValueError, match="on must be"):
         fake_gateway.inject(Fault.drop(), on="creates")
+
+
+def test_a_bad_target_leaves_the_random_faults_as_they_were(
+    fake_gateway: FakeGateway, api: httpx.Client
+) -> None:
+    """``fault_rate`` checks ``on`` before it changes anything: a rate already
+    set stays set, and a refused one is not half applied."""
+    with pytest.raises(ValueError, match="on must be"):
+        fake_gateway.fault_rate(1.0, [Fault.status(500)], on="creates")
+    assert api.post("/music/generate", json=JAZZ).status_code == 200  # nothing was armed
+    fake_gateway.fault_rate(1.0, [Fault.status(503)])
+    with pytest.raises(ValueError, match="on must be"):
+        fake_gateway.fault_rate(0, on="creates")
+    assert api.post("/music/generate", json=JAZZ).status_code == 503  # still on
+
+
+def test_a_script_predicate_may_read_the_gateway(
+    fake_gateway: FakeGateway, api: httpx.Client
+) -> None:
+    """A ``match`` callback runs under the gateway's lock: it may call the
+    gateway's own methods (a lock that is not re-entrant would hang here)."""
+    seen: list[int] = []
+
+    def match(body: Mapping[str, Any]) -> bool:
+        seen.append(len(fake_gateway.jobs))
+        return body.get("duration") == 7
+
+    fake_gateway.script(match=match, final="failed", timeline=[])
+    done: list[str] = []
+
+    def run() -> None:
+        done.append(status(api, create(api, duration=7)["id"])["status"])
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the predicate deadlocked the gateway"
+    assert done == ["failed"]  # the script matched
+    assert seen
 
 
 def test_random_faults_are_reproducible_with_a_seed() -> None:
